@@ -1,0 +1,388 @@
+"""One citizen's life in the jobcenter as a SimPy process.
+
+A citizen lives through one or more spells (a transfer or a return after time out starts a new
+one). During a spell the process sleeps until the next thing it has to do — a booked talk, the
+offer deadline, referral to the rehabilitation team, a reassessment, or the end of the spell —
+so each talk costs one event and nothing polls. Work that queues (offer start-up, rehabilitation
+preparation) is handed to staff desk queues, which call back when it is done.
+"""
+from __future__ import annotations
+
+import math
+
+import simpy
+
+from .jobcenter import DeskTask
+from .metrics import NOT_APPLICABLE
+
+INF = math.inf
+
+
+class Booking:
+    """A talk reserved in a caseworker's appointment book (minutes of each component)."""
+
+    __slots__ = ("day", "member", "due", "preparation", "talk", "documentation", "extra",
+                 "phone", "postponed")
+
+    def __init__(self, due, preparation, talk, documentation, extra, phone, postponed):
+        self.day: int | None = None
+        self.member: int | None = None
+        self.due = due
+        self.preparation = preparation
+        self.talk = talk
+        self.documentation = documentation
+        self.extra = extra
+        self.phone = phone
+        self.postponed = postponed
+
+    @property
+    def minutes(self) -> float:
+        return self.preparation + self.talk + self.documentation + self.extra
+
+
+class Citizen:
+    """State of one citizen: the current spell, caseworker and what comes next (days)."""
+
+    __slots__ = ("id", "group", "spell_no", "spell_start", "plan", "end_day", "referral_day",
+                 "offer_day", "reassess_day", "pool", "member", "last_talk_day", "talk",
+                 "wake_at", "process", "tasks", "contact_rate", "contact_minutes", "education")
+
+    def __init__(self, cid: int):
+        self.id = cid
+        self.group = ""
+        self.spell_no = 0
+        self.spell_start = 0.0
+        self.plan = None
+        self.end_day = INF
+        self.referral_day = INF
+        self.offer_day = INF
+        self.reassess_day = INF
+        self.pool = None
+        self.member: int | None = None
+        self.last_talk_day: float | None = None
+        self.talk: Booking | None = None
+        self.wake_at = INF
+        self.process = None
+        self.tasks: list[DeskTask] = []
+        self.contact_rate = 0.0
+        self.contact_minutes = 0.0
+        self.education = False
+
+    @property
+    def talk_day(self) -> float:
+        """The day the process wakes for its pending talk (its deadline when it could not be
+        booked)."""
+        b = self.talk
+        return b.day if b.day is not None else b.due
+
+
+def life(model, c: Citizen, group: str, plan, elapsed: float, visitation: bool):
+    """The SimPy process of citizen ``c``, starting a spell in ``group`` that began ``elapsed``
+    days ago."""
+    env = model.env
+    start_spell(model, c, group, plan, env.now - elapsed, visitation)
+    while True:
+        t = min(c.talk_day if c.talk is not None else INF, c.end_day, c.referral_day,
+                c.offer_day, c.reassess_day)
+        if t == INF:
+            t = model.horizon + 1.0      # nothing more can happen to this citizen in the run
+        c.wake_at = t
+        try:
+            yield env.timeout(max(t - env.now, 0.0))
+        except simpy.Interrupt:
+            continue
+        now = env.now
+        if now > model.horizon:
+            return
+        if c.end_day <= now:
+            nxt = end_spell(model, c)
+            if nxt is None:
+                return
+            kind, group, delay = nxt
+            if delay > 0:
+                c.wake_at = INF
+                yield env.timeout(delay)
+            start_spell(model, c, group, model.planner.draw(group), env.now, kind == "revisit")
+            if kind == "revisit" or kind == "resume":
+                model.counters.groups[group].inflow_reentry += 1
+            continue
+        if c.referral_day <= now:
+            model.refer_to_rehab_team(c)
+        elif c.reassess_day <= now:
+            model.reassess(c)
+        elif c.offer_day <= now:
+            model.request_offer(c)
+        elif c.talk is not None and c.talk_day <= now:
+            hold_talk(model, c)
+
+
+def start_spell(model, c: Citizen, group: str, plan, spell_start: float, visitation: bool):
+    """Begin a spell: caseworker, planned end, offer and reassessment dates, first talk."""
+    now = model.env.now
+    cfg = model.cfg
+    beh = cfg.model.groups[group]
+    c.group = group
+    c.spell_no += 1
+    c.spell_start = spell_start
+    c.plan = plan
+    c.tasks = []
+    pool = model.pool_of_group[group]
+    c.pool = pool
+    streams = model.streams
+    shared = group in model.shared_groups
+    if shared and group in model.keep_fixed_groups:
+        at_risk = streams[f"at_risk/{group}"].random() < cfg.model.caseload.at_risk_fixed_share
+        if at_risk or now - spell_start > cfg.model.caseload.fixed_after_days:
+            shared = False
+    c.member = None if shared else pool.assign()
+    c.contact_rate = beh.unplanned_contacts_per_month * 12.0 / cfg.model.working_time.workdays_per_year
+    c.contact_minutes = beh.unplanned_contact_minutes
+    pool.join(c.member, c.contact_rate, c.contact_minutes)
+    end = spell_start + plan.length
+    if plan.via_rehab_team:
+        c.referral_day, c.end_day = max(end, now), INF
+    else:
+        c.referral_day, c.end_day = INF, max(end, now)
+    rules = cfg.rules.groups[group]
+    c.offer_day = INF
+    if rules.offer_deadline_days is not None:
+        due = spell_start + rules.offer_deadline_days
+        if streams[f"offer/{group}"].random() < beh.offer.share and due >= now and due < end:
+            c.offer_day = due
+    c.reassess_day = INF
+    if group == "ly":
+        step = cfg.rules.ly_reassessment_after_days
+        k = max(1, math.ceil((now - spell_start) / step))
+        c.reassess_day = spell_start + k * step
+    c.education = streams[f"education/{group}"].random() < cfg.jobcenter.groups[group].education_benefit_share \
+        if group in cfg.jobcenter.groups else False
+    sched = model.schedules[group]
+    elapsed = now - spell_start
+    if visitation or elapsed < sched.first_talk_days:
+        c.last_talk_day = None
+    else:   # a spell in progress at t0: the last talk lies a uniform share of an interval back
+        iv = sched.interval(elapsed)
+        c.last_talk_day = now - streams[f"talk_phase/{group}"].random() * iv
+    model.counters.change_stock(group, now, +1)
+    model.alive[c.id] = c
+    book_next_talk(model, c)
+
+
+def end_spell(model, c: Citizen):
+    """Close the spell; returns (kind, group, delay) for a following spell, or None."""
+    now = model.env.now
+    counters = model.counters
+    gc = counters.groups[c.group]
+    _cancel_talk(c)
+    for t in c.tasks:
+        t.cancelled = True
+    c.pool.leave(c.member, c.contact_rate, c.contact_minutes)
+    counters.change_stock(c.group, now, -1)
+    gc.completed_spell_days.append(now - c.spell_start)
+    plan = c.plan
+    model.log.add(c.id, c.group, "spell", c.spell_start, now,
+                  plan.destination if plan.to == "exit" else plan.to, 0.0)
+    del model.alive[c.id]
+    c.spell_no += 1               # callbacks of work queued for this spell now find it closed
+    c.referral_day = c.offer_day = c.reassess_day = c.end_day = INF
+    if plan.to != "exit":
+        gc.transfers_out += 1
+        counters.groups[plan.to].transfers_in += 1
+        return ("transfer", plan.to, 0.0)
+    gc.exits[plan.destination] += 1
+    re = model.cfg.model.reentry.get(c.group)
+    if re is not None and plan.destination in ("self_support", "other"):
+        s = model.streams[f"reentry/{c.group}"]
+        if s.random() < re.return_share:
+            out = s.exponential(re.mean_days_out)
+            if now + out < model.horizon:
+                limit = model.cfg.rules.revisitation_after_days_out
+                return ("revisit" if out > limit else "resume", c.group, out)
+    return None
+
+
+def _cancel_talk(c: Citizen):
+    b = c.talk
+    if b is not None and b.day is not None:
+        c.pool.release(b.day, b.member, b.minutes)
+    c.talk = None
+
+
+def book_next_talk(model, c: Citizen):
+    """Draw the next mandated talk of the spell and book it by the booking rule."""
+    gx = model.gx[c.group]
+    due = gx.schedule.next_due(c.spell_start, c.last_talk_day)
+    postponed = False
+    if c.last_talk_day is not None and gx.postpone_share > 0.0:
+        if gx.s_pending.random() < gx.postpone_share:
+            due += gx.postpone_days
+            postponed = True
+    s = gx.s_talk
+    cv = gx.cv
+    prep = s.lognormal_mean_cv(gx.preparation, cv)
+    talk = s.lognormal_mean_cv(gx.talk, cv)
+    doc = s.lognormal_mean_cv(gx.documentation, cv)
+    if c.last_talk_day is None:
+        talk += gx.first_talk_extra
+    if c.member is None and gx.shared_saved > 0.0 and prep + doc > 0.0:
+        keep = 1.0 - min(gx.shared_saved, prep + doc) / (prep + doc)
+        prep, doc = prep * keep, doc * keep
+    phone = gx.s_channel.random() < gx.phone_share
+    extra = 0.0
+    if phone:
+        talk *= gx.phone_factor
+    else:
+        extra = gx.reception_walk
+        if gx.s_lateness.random() < gx.late_share:
+            extra += gx.late_extra
+    b = Booking(due, prep, talk, doc, extra, phone, postponed)
+    c.talk = b
+    if c.member is None and gx.keep_fixed and \
+            model.env.now - c.spell_start > gx.fixed_after_days:
+        _make_fixed(c)
+    reserve(model, c, b, gx.booking_lead)
+    if gx.booking_work > 0.0:
+        if gx.booked_by_admin:
+            model.admin.add_background(None, "booking", gx.booking_minutes)
+            model.admin.add_background(None, "invitation_letter", gx.letter_minutes)
+        else:
+            member = b.member if b.member is not None else c.member
+            c.pool.add_background(member, "booking", gx.booking_minutes)
+            c.pool.add_background(member, "invitation_letter", gx.letter_minutes)
+
+
+def _make_fixed(c: Citizen):
+    """A shared-pool citizen who has become long-term gets a caseworker of their own."""
+    pool = c.pool
+    pool.leave(None, c.contact_rate, c.contact_minutes)
+    c.member = pool.assign()
+    pool.join(c.member, c.contact_rate, c.contact_minutes)
+
+
+def reserve(model, c: Citizen, b: Booking, lead_days: int):
+    """Put booking ``b`` in the appointment book, ``lead_days`` from today at the earliest."""
+    today = int(model.env.now)
+    earliest = today + (lead_days if lead_days > 1 else 1)
+    latest_timely = model.latest_timely
+    pool = c.pool
+    if c.member is None:
+        got = pool.book_shared(b.due, earliest, b.minutes, latest_timely, today)
+        if got is not None:
+            b.day, b.member = got
+            return
+    elif pool.n:
+        day = pool.book_fixed(c.member, b.due, earliest, b.minutes, latest_timely)
+        if day is not None:
+            b.day, b.member = day, c.member
+            return
+    b.day, b.member = None, None      # no caseworker time anywhere: the talk cannot be held
+    if b.due < earliest:
+        b.due = earliest
+
+
+def hold_talk(model, c: Citizen):
+    """The booked day has come: hold the talk, or handle absence, no-show or lack of staff."""
+    b = c.talk
+    gx = model.gx[c.group]
+    gc = gx.counters
+    day = int(model.env.now)
+    log = model.log
+    pool = c.pool
+    if b.day is None:                # never booked: counted late, the cadence moves on
+        gc.talks_missed += 1
+        log.add(c.id, c.group, "talk_missed", b.due, b.due, pool.name, 0.0, 0)
+        c.last_talk_day = b.due
+        c.talk = None
+        book_next_talk(model, c)
+        return
+    if pool.sick[day][b.member]:
+        pool.release(day, b.member, b.minutes)
+        alt = pool._best_member(day, b.minutes, day) if c.member is None else None
+        if alt is None:
+            gc.absence_rebookings += 1
+            reserve(model, c, b, gx.rebooking_lead)
+            return
+        pool.appt[day][alt] -= b.minutes
+        b.member = alt
+    if gx.s_no_show.random() < gx.no_show_share:
+        used = b.preparation + gx.no_show_wait
+        if used > b.minutes:
+            used = b.minutes
+        pool.talk_used[b.member] += used
+        gx.work_no_show += used
+        gc.no_shows += 1
+        log.add(c.id, c.group, "no_show", day, day + used / 1440.0, pool.labels[b.member],
+                used, NOT_APPLICABLE)
+        reserve(model, c, b, gx.rebooking_lead)
+        return
+    minutes = b.minutes
+    pool.talk_used[b.member] += minutes
+    gx.work_preparation += b.preparation
+    gx.work_documentation += b.documentation
+    gx.work_reception_walk += b.extra
+    if not b.phone:
+        model.admin.add_background(None, "reception_registration", gx.registration_minutes)
+    on_time = day <= b.due
+    gc.talks_held += 1
+    gc.talks_on_time += on_time
+    gc.talks_postponed += b.postponed
+    gc.phone_talks += b.phone
+    gc.talk_minutes += b.talk
+    gc.talk_total_minutes += minutes
+    log.add(c.id, c.group, "talk", day, day + minutes / 1440.0, pool.labels[b.member],
+            minutes, int(on_time))
+    c.last_talk_day = day
+    c.talk = None
+    book_next_talk(model, c)
+
+
+class GroupContext:
+    """Per-group parameters, streams and counters looked up once, used on every talk."""
+
+    def __init__(self, model, group: str):
+        cfg = model.cfg.model
+        beh = cfg.groups[group]
+        t = beh.talk
+        practice = cfg.talks
+        streams = model.streams
+        self.schedule = model.schedules[group]
+        self.counters = model.counters.groups[group]
+        self.s_talk = streams[f"talk_minutes/{group}"]
+        self.s_channel = streams[f"channel/{group}"]
+        self.s_lateness = streams[f"lateness/{group}"]
+        self.s_no_show = streams[f"no_show/{group}"]
+        self.s_pending = streams[f"pending_information/{group}"]
+        self.preparation, self.talk, self.documentation = t.preparation, t.talk, t.documentation
+        self.cv, self.first_talk_extra = t.cv, t.first_talk_extra
+        in_pp = group in cfg.postponement.groups
+        self.postpone_share = cfg.postponement.pending_information_share if in_pp else 0.0
+        self.postpone_days = cfg.postponement.max_days
+        self.shared_saved = cfg.caseload.shared_talk_minutes_saved
+        self.keep_fixed = group in cfg.caseload.keep_fixed_groups
+        self.fixed_after_days = cfg.caseload.fixed_after_days
+        self.phone_share, self.phone_factor = beh.phone_share, practice.phone_minutes_factor
+        self.reception_walk = practice.reception_walk_minutes
+        self.late_share, self.late_extra = (practice.late_arrival_share,
+                                            practice.late_arrival_extra_minutes)
+        self.booking_lead, self.rebooking_lead = (practice.booking_lead_days,
+                                                  practice.rebooking_lead_days)
+        self.booking_minutes, self.letter_minutes = (practice.booking_minutes,
+                                                     practice.letter_rewrite_minutes)
+        self.booking_work = self.booking_minutes + self.letter_minutes
+        self.booked_by_admin = practice.booked_by == "admin_staff"
+        self.registration_minutes = practice.reception_registration_minutes
+        self.no_show_share, self.no_show_wait = beh.no_show_share, practice.no_show_wait_minutes
+        # caseworker minutes of talks, summed here and handed to the counters at the end
+        self.work_preparation = self.work_documentation = 0.0
+        self.work_reception_walk = self.work_no_show = 0.0
+
+    def flush(self, counters) -> None:
+        """Hand the summed talk minutes to the run's counters (once, at the end of the run)."""
+        gc = self.counters
+        for activity, minutes in (("talk_preparation", self.work_preparation),
+                                  ("talk", gc.talk_minutes),
+                                  ("talk_documentation", self.work_documentation),
+                                  ("reception_walk", self.work_reception_walk),
+                                  ("no_show", self.work_no_show)):
+            if minutes:
+                counters.work("caseworker", activity, minutes)

@@ -1,0 +1,448 @@
+"""The typed configuration of one simulation run.
+
+Three parts come from ``conf/`` and one from ``scenarios/``:
+
+* ``jobcenter`` (``conf/jobcenter/*.yaml``): how big the jobcenter is — stocks, inflows, staff;
+* ``rules`` (``conf/rules/*.yaml``): the rulebook of a legislation era — deadlines and cadences;
+* ``model`` (``conf/model/*.yaml``): behaviour and practice — spell lengths, talk minutes,
+  working-time budget, booking practice, costs;
+* a scenario file changes any of these.
+
+Units: time in days (one simulation time unit = one calendar day, day 0 is a Monday), work in
+minutes, working time in hours per full-time-equivalent year, money in DKK.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Optional
+
+from .schema import ConfigError, build, nonneg, positive, probability
+
+GROUPS = (
+    "adp",
+    "kth_job_ready",
+    "kth_activity_ready",
+    "sdp_cat1",
+    "sdp_cat2",
+    "sdp_cat3",
+    "job_clarification",
+    "resource_course",
+    "ly",
+)
+"""Benefit groups in the order reports list them."""
+
+EXIT_DESTINATIONS = (
+    "job",
+    "self_support",
+    "education",
+    "partly_fit",
+    "flexjob",
+    "disability_pension",
+    "reassessed",
+    "other",
+)
+"""Ways of leaving the jobcenter's groups; a transfer to another group is not an exit."""
+
+STAFF_TYPES = ("caseworker", "company_consultant", "admin_staff")
+"""Staff whose working time the model schedules; management and staff functions are cost only."""
+
+
+# --------------------------------------------------------------------------- jobcenter profile
+@dataclass
+class GroupVolume:
+    """Size of one benefit group in a jobcenter: citizens at t0 and new spells per year."""
+
+    initial_stock: int = nonneg()
+    inflow_per_year: float = nonneg()
+    education_benefit_share: float = probability(0.0)
+
+
+@dataclass
+class CaseworkerPool:
+    """A team of caseworkers and the benefit groups it serves."""
+
+    caseworkers: int = nonneg()
+    serves: list[str] = field(default_factory=list)
+
+
+@dataclass
+class JobcenterProfile:
+    """One jobcenter: its citizens and its staff (persons, each one full-time equivalent)."""
+
+    name: str
+    description: str
+    groups: dict[str, GroupVolume]
+    caseworker_pools: dict[str, CaseworkerPool]
+    company_consultants: int = nonneg()
+    admin_staff: int = nonneg()
+    management_fte: float = nonneg()
+    staff_functions_fte: float = nonneg()
+    rehab_team_case_slots_per_meeting: int = nonneg()
+
+    def validate(self, path: str) -> None:
+        for g in self.groups:
+            if g not in GROUPS:
+                raise ConfigError(
+                    f"unknown benefit group '{path}.groups.{g}'; valid groups: {', '.join(GROUPS)}"
+                )
+        served: dict[str, str] = {}
+        for pool, spec in self.caseworker_pools.items():
+            for g in spec.serves:
+                if g not in GROUPS:
+                    raise ConfigError(
+                        f"'{path}.caseworker_pools.{pool}.serves' names unknown group '{g}'; "
+                        f"valid groups: {', '.join(GROUPS)}"
+                    )
+                if g in served:
+                    raise ConfigError(
+                        f"group '{g}' is served by two pools ('{served[g]}' and '{pool}'); "
+                        "each group needs exactly one"
+                    )
+                served[g] = pool
+        missing = [g for g in self.groups if g not in served]
+        if missing:
+            raise ConfigError(
+                f"'{path}.caseworker_pools' serves no pool for group(s) {', '.join(missing)}"
+            )
+
+    @property
+    def total_fte(self) -> float:
+        """All staff, including management and staff functions (FTE)."""
+        cw = sum(p.caseworkers for p in self.caseworker_pools.values())
+        return (
+            cw + self.company_consultants + self.admin_staff
+            + self.management_fte + self.staff_functions_fte
+        )
+
+
+# --------------------------------------------------------------------------- rulebook
+@dataclass
+class CadencePhase:
+    """From ``from_day`` of the spell on, a talk is due at most ``interval_days`` after the last."""
+
+    from_day: int = nonneg()
+    interval_days: int = positive()
+
+
+@dataclass
+class DurationLimit:
+    """At ``days`` into a spell, ``share`` of citizens move to group ``to`` (``other``: they leave).
+
+    The rest stay on (an extension) or leave, as ``otherwise`` says.
+    """
+
+    days: int = positive()
+    to: str = "other"
+    share: float = probability(1.0)
+    otherwise: Literal["stay", "exit"] = "stay"
+
+
+@dataclass
+class GroupRules:
+    """Deadlines of one benefit group in the rulebook."""
+
+    first_talk_days: int = positive()
+    cadence: list[CadencePhase] = field(default_factory=list)
+    offer_deadline_days: Optional[int] = None
+    duration_limit: Optional[DurationLimit] = None
+
+    def validate(self, path: str) -> None:
+        if not self.cadence:
+            raise ConfigError(f"'{path}.cadence' needs at least one phase")
+        if self.cadence[0].from_day != 0:
+            raise ConfigError(f"'{path}.cadence[0].from_day' must be 0")
+        days = [p.from_day for p in self.cadence]
+        if days != sorted(days):
+            raise ConfigError(f"'{path}.cadence' phases must be in increasing from_day order")
+        if self.offer_deadline_days is not None and self.offer_deadline_days < 0:
+            raise ConfigError(f"'{path}.offer_deadline_days' must not be negative")
+
+
+@dataclass
+class Rulebook:
+    """The legislation era: talk deadlines and cadences, offer deadlines, spell limits."""
+
+    era: str
+    description: str
+    groups: dict[str, GroupRules]
+    ly_reassessment_after_days: int = positive()
+    revisitation_after_days_out: int = nonneg()
+
+
+# --------------------------------------------------------------------------- behaviour
+@dataclass
+class ExitRoute:
+    """One way a spell ends: its share of spells and the spell length (months, gamma-distributed).
+
+    ``to`` is ``exit`` (the citizen leaves) or a group to transfer into. ``via_rehab_team`` routes
+    the case through the rehabilitation team first; the spell length is then the time until the
+    caseworker refers the case, and the team's queue adds to it.
+    """
+
+    share: float = probability()
+    mean_months: float = positive()
+    sd_months: float = positive()
+    to: str = "exit"
+    destination: str = "other"
+    via_rehab_team: bool = False
+
+    def validate(self, path: str) -> None:
+        if self.destination not in EXIT_DESTINATIONS:
+            raise ConfigError(
+                f"'{path}.destination' = {self.destination!r}; valid: {', '.join(EXIT_DESTINATIONS)}"
+            )
+
+
+@dataclass
+class TalkMinutes:
+    """Caseworker minutes per talk: mean preparation, talk and documentation; lognormal spread."""
+
+    preparation: float = nonneg()
+    talk: float = nonneg()
+    documentation: float = nonneg()
+    cv: float = nonneg(0.4)
+    first_talk_extra: float = nonneg(0.0)
+
+
+@dataclass
+class OfferBehaviour:
+    """Mandatory offers of a group: who gets one, how long it lasts, what kind it is."""
+
+    share: float = probability(0.0)
+    mean_weeks: float = positive(8.0)
+    company_based_share: float = probability(0.0)
+    transport_reimbursement_share: float = probability(0.0)
+
+
+@dataclass
+class GroupBehaviour:
+    """How citizens of one group behave and how much work they bring."""
+
+    label: str
+    exits: dict[str, ExitRoute]
+    talk: TalkMinutes
+    phone_share: float = probability(0.0)
+    no_show_share: float = probability(0.0)
+    unplanned_contacts_per_month: float = nonneg(0.0)
+    unplanned_contact_minutes: float = nonneg(0.0)
+    offer: OfferBehaviour = field(default_factory=OfferBehaviour)
+
+    def validate(self, path: str) -> None:
+        total = sum(r.share for r in self.exits.values())
+        if self.exits and abs(total - 1.0) > 1e-6:
+            raise ConfigError(f"'{path}.exits' shares must sum to 1, they sum to {total:.4f}")
+        if not self.exits:
+            raise ConfigError(f"'{path}.exits' needs at least one exit route")
+
+
+@dataclass
+class WorkingTime:
+    """Working-time budget of one FTE (hours per year, QB14 section 2)."""
+
+    gross_hours: float = positive()
+    absent_hours: float = nonneg()
+    sickness_hours: float = nonneg()
+    planned_absence_days: float = nonneg()
+    sickness_days: float = nonneg()
+    workdays_per_year: int = positive()
+    summer_holiday_weeks: int = nonneg(3)
+    non_bookable_hours: dict[str, dict[str, float]] = field(default_factory=dict)
+    appointment_share: float = probability(0.7)
+
+    @property
+    def available_hours(self) -> float:
+        """Hours available for jobcenter tasks per FTE-year (1,428 in QB14)."""
+        return self.gross_hours - self.absent_hours - self.sickness_hours
+
+    def validate(self, path: str) -> None:
+        if self.available_hours <= 0:
+            raise ConfigError(f"'{path}': absence leaves no available hours")
+        if self.planned_absence_days + self.sickness_days >= self.workdays_per_year:
+            raise ConfigError(f"'{path}': absence days exceed the working days of a year")
+        for staff, lines in self.non_bookable_hours.items():
+            if staff not in STAFF_TYPES:
+                raise ConfigError(
+                    f"unknown staff type '{path}.non_bookable_hours.{staff}'; "
+                    f"valid: {', '.join(STAFF_TYPES)}"
+                )
+            for line, hours in lines.items():
+                if hours < 0:
+                    raise ConfigError(
+                        f"'{path}.non_bookable_hours.{staff}.{line}' = {hours} must not be negative"
+                    )
+            if sum(lines.values()) >= self.available_hours:
+                raise ConfigError(
+                    f"'{path}.non_bookable_hours.{staff}' leaves no bookable time"
+                )
+
+
+@dataclass
+class TalkPractice:
+    """How talks are booked and held."""
+
+    booking_rule: Literal["latest_timely", "earliest_free"] = "latest_timely"
+    booking_lead_days: int = nonneg(7)
+    rebooking_lead_days: int = nonneg(2)
+    booked_by: Literal["caseworker", "admin_staff"] = "caseworker"
+    booking_minutes: float = nonneg(0.0)
+    letter_rewrite_minutes: float = nonneg(0.0)
+    phone_minutes_factor: float = nonneg(1.0)
+    reception_walk_minutes: float = nonneg(0.0)
+    late_arrival_share: float = probability(0.0)
+    late_arrival_extra_minutes: float = nonneg(0.0)
+    reception_registration_minutes: float = nonneg(0.0)
+    no_show_wait_minutes: float = nonneg(0.0)
+
+
+@dataclass
+class CaseloadPractice:
+    """Fixed caseloads (one caseworker per citizen) or a shared pool for some groups."""
+
+    shared_groups: list[str] = field(default_factory=list)
+    shared_talk_minutes_saved: float = nonneg(0.0)
+    keep_fixed_groups: list[str] = field(default_factory=list)
+    fixed_after_days: int = nonneg(364)
+    at_risk_fixed_share: float = probability(0.0)
+
+
+@dataclass
+class Postponement:
+    """A due talk may move back while the case awaits information (scenario a1_flex)."""
+
+    groups: list[str] = field(default_factory=list)
+    pending_information_share: float = probability(0.0)
+    max_days: int = nonneg(0)
+
+
+@dataclass
+class OfferWork:
+    """Work to start an offer (minutes) and the forms that come back wrongly filled."""
+
+    company_form_minutes: float = nonneg(0.0)
+    form_resend_share: float = probability(0.0)
+    form_resend_minutes: float = nonneg(0.0)
+    caseworker_startup_minutes: float = nonneg(0.0)
+    transport_reimbursement_minutes: float = nonneg(0.0)
+
+
+@dataclass
+class RehabTeam:
+    """The rehabilitation team: preparation, certificates, weekly meetings with case slots."""
+
+    meeting_interval_days: int = positive(7)
+    preparation_hours: float = nonneg(0.0)
+    meeting_minutes_per_case: float = nonneg(0.0)
+    lae265_share: float = probability(1.0)
+    certificate_request_minutes: float = nonneg(0.0)
+    certificate_delay_days: float = nonneg(0.0)
+    pension_existing_documentation_share: float = probability(0.0)
+    pension_existing_documentation_hours: float = nonneg(0.0)
+
+
+@dataclass
+class LyReassessment:
+    """Formal reassessment of flexjob-unemployment cases (12 of the last 18 months)."""
+
+    hours: float = nonneg(0.0)
+    certificates: int = nonneg(0)
+    changes_assessment_share: float = probability(0.0)
+
+
+@dataclass
+class Reentry:
+    """Share of spells ending in self-support or other that return, and the mean time out (days)."""
+
+    return_share: float = probability(0.0)
+    mean_days_out: float = positive(30.0)
+
+
+@dataclass
+class Costs:
+    """National cost base (QB14) from which DKK per FTE and per hour are derived."""
+
+    operating_cost_dkk: float = positive()
+    national_fte: float = positive()
+    wage_share: float = probability()
+    medical_certificates_dkk: float = nonneg()
+    lae265_price_dkk: float = nonneg()
+    reassessment_certificate_price_dkk: float = nonneg()
+
+    @property
+    def wage_per_fte_dkk(self) -> float:
+        """Wage cost of one FTE-year (DKK)."""
+        return self.operating_cost_dkk * self.wage_share / self.national_fte
+
+    @property
+    def other_services_per_fte_dkk(self) -> float:
+        """Non-wage services other than medical certificates, per FTE-year (DKK)."""
+        other = self.operating_cost_dkk * (1 - self.wage_share) - self.medical_certificates_dkk
+        return max(other, 0.0) / self.national_fte
+
+
+@dataclass
+class ModelParams:
+    """Behaviour and practice shared by all jobcenter profiles."""
+
+    working_time: WorkingTime
+    groups: dict[str, GroupBehaviour]
+    talks: TalkPractice
+    caseload: CaseloadPractice
+    postponement: Postponement
+    offers: OfferWork
+    rehab_team: RehabTeam
+    ly_reassessment: LyReassessment
+    reentry: dict[str, Reentry]
+    costs: Costs
+
+
+# --------------------------------------------------------------------------- the whole run
+@dataclass
+class SimConfig:
+    """Everything one run needs; built from the resolved Hydra config by :func:`load`."""
+
+    scenario: str
+    jobcenter: JobcenterProfile
+    rules: Rulebook
+    model: ModelParams
+    seed: int = nonneg(2014)
+    horizon_days: int = positive(365)
+    event_log: bool = True
+    progress: bool = True
+
+    def validate(self, path: str) -> None:
+        groups = set(self.jobcenter.groups)
+        for g in groups:
+            if g not in self.rules.groups:
+                raise ConfigError(f"rules.groups has no entry for group '{g}'")
+            if g not in self.model.groups:
+                raise ConfigError(f"model.groups has no entry for group '{g}'")
+        for g, beh in self.model.groups.items():
+            for name, route in beh.exits.items():
+                if route.to != "exit" and route.to not in groups:
+                    raise ConfigError(
+                        f"'model.groups.{g}.exits.{name}.to' = {route.to!r}; valid: exit, "
+                        + ", ".join(sorted(groups))
+                    )
+        for g, r in self.rules.groups.items():
+            lim = r.duration_limit
+            if lim is not None and lim.to != "other" and lim.to not in groups:
+                raise ConfigError(
+                    f"'rules.groups.{g}.duration_limit.to' = {lim.to!r}; valid: other, "
+                    + ", ".join(sorted(groups))
+                )
+        for key, lst in (
+            ("model.caseload.shared_groups", self.model.caseload.shared_groups),
+            ("model.caseload.keep_fixed_groups", self.model.caseload.keep_fixed_groups),
+            ("model.postponement.groups", self.model.postponement.groups),
+        ):
+            for g in lst:
+                if g not in GROUPS:
+                    raise ConfigError(f"'{key}' names unknown group '{g}'; valid: {', '.join(GROUPS)}")
+        for g in self.model.reentry:
+            if g not in GROUPS:
+                raise ConfigError(f"unknown group 'model.reentry.{g}'; valid: {', '.join(GROUPS)}")
+
+
+def load(raw: dict) -> SimConfig:
+    """Build and validate a :class:`SimConfig` from a plain dictionary (resolved YAML)."""
+    return build(SimConfig, raw, "")

@@ -1,0 +1,61 @@
+"""Turning hours and purchases into DKK.
+
+The cost base is QB14's: DKK 4.5 billion a year for 9,117 FTE, wages just under 90%, medical
+certificates about DKK 200 million. One FTE-year of wages buys the available hours of the working-
+time budget (1,428 h), so an available hour costs ``wage per FTE / available hours``; absence is
+inside that rate. Every minute of a scheduled staff member's available time lands in exactly one
+line (an activity, a non-bookable budget line, or unused capacity), so the lines add up to the
+wage bill; management, staff functions, other services and certificates are added as their own
+lines.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .config import SimConfig
+from .metrics import Counters
+
+
+@dataclass
+class CostLine:
+    """One line of the cost statement (DKK over the run's horizon)."""
+
+    staff_type: str
+    item: str
+    dkk: float
+
+
+def hour_rate_dkk(cfg: SimConfig) -> float:
+    """Wage cost of one available hour (DKK/h)."""
+    return cfg.model.costs.wage_per_fte_dkk / cfg.model.working_time.available_hours
+
+
+def cost_lines(cfg: SimConfig, counters: Counters) -> list[CostLine]:
+    """The run's costs as lines whose sum is the total operating cost (DKK over the horizon)."""
+    rate = hour_rate_dkk(cfg) / 60.0            # DKK per minute
+    years = cfg.horizon_days / 365.0
+    costs = cfg.model.costs
+    jc = cfg.jobcenter
+    lines: list[CostLine] = []
+    for (staff, activity), minutes in sorted(counters.activity_minutes.items()):
+        lines.append(CostLine(staff, activity, minutes * rate))
+    for (staff, line), minutes in sorted(counters.non_bookable_minutes.items()):
+        lines.append(CostLine(staff, line, minutes * rate))
+    for staff, minutes in sorted(counters.idle_minutes.items()):
+        lines.append(CostLine(staff, "unused_capacity", minutes * rate))
+    wage = costs.wage_per_fte_dkk * years
+    lines.append(CostLine("management", "management", jc.management_fte * wage))
+    lines.append(CostLine("staff_functions", "staff_functions", jc.staff_functions_fte * wage))
+    lines.append(CostLine("other", "other_services",
+                          jc.total_fte * costs.other_services_per_fte_dkk * years))
+    lines.append(CostLine("purchases", "lae265_certificates",
+                          counters.certificates.get("lae265", 0) * costs.lae265_price_dkk))
+    lines.append(CostLine("purchases", "reassessment_certificates",
+                          counters.certificates.get("reassessment", 0)
+                          * costs.reassessment_certificate_price_dkk))
+    return lines
+
+
+def total_dkk(lines: list[CostLine]) -> float:
+    """Sum of the cost lines (DKK)."""
+    return sum(line.dkk for line in lines)

@@ -1,0 +1,365 @@
+"""Staff and their working time: appointment books, desk queues, the rehabilitation team.
+
+Every member of a pool has a calendar of working days (day 0 is a Monday; Saturdays and Sundays
+are closed). On a day present, a member's available minutes are split into
+
+* the non-bookable share of the working-time budget (administration, meetings, training, breaks,
+  sparring: ``working_time.non_bookable_hours``), spent whatever happens;
+* appointment time, into which talks are booked ahead (the appointment book);
+* desk time, in which queued tasks (offer start-up, rehabilitation preparation, reassessments),
+  unplanned contacts and booking work are done first come, first served.
+
+Appointment time still unbooked when the day comes is used as desk time; what remains unused is
+idle. Hence used + idle = available for every member and day, and work never exceeds time.
+Holidays are known ahead (no appointments are booked on them); sickness days are not, so talks
+booked on a day the caseworker falls ill have to be moved.
+"""
+from __future__ import annotations
+
+import math
+from collections import deque
+from typing import Callable
+
+import numpy as np
+
+from .config import WorkingTime
+from .metrics import Counters, EventLog
+
+CALENDAR_MARGIN_DAYS = 400
+"""Days of calendar beyond the horizon, so talks falling late can still be booked."""
+
+_EPS = 1e-9
+
+
+def is_workday(day: int) -> bool:
+    """Monday to Friday (day 0 is a Monday)."""
+    return day % 7 < 5
+
+
+class DeskTask:
+    """A piece of desk work waiting in a member's queue (minutes remaining)."""
+
+    __slots__ = ("citizen", "group", "activity", "remaining", "minutes", "requested", "on_done",
+                 "cancelled")
+
+    def __init__(self, citizen, group, activity, minutes, requested, on_done):
+        self.citizen = citizen
+        self.group = group
+        self.activity = activity
+        self.minutes = minutes
+        self.remaining = minutes
+        self.requested = requested
+        self.on_done: Callable[[int], None] | None = on_done
+        self.cancelled = False
+
+
+class StaffPool:
+    """A team of one staff type with calendars, appointment books and desk queues.
+
+    ``appointment_share`` is the share of bookable time open for talk appointments (0 for staff
+    who hold no talks).
+    """
+
+    def __init__(self, env, name: str, staff_type: str, members: int, wt: WorkingTime,
+                 horizon_days: int, appointment_share: float, rng: np.random.Generator,
+                 counters: Counters, log: EventLog):
+        self.env = env
+        self.name = name
+        self.staff_type = staff_type
+        self.n = members
+        self.horizon = horizon_days
+        self.n_days = horizon_days + CALENDAR_MARGIN_DAYS
+        self.counters = counters
+        self.log = log
+        self.rng = rng
+        lines = wt.non_bookable_hours.get(staff_type, {})
+        total_nb = sum(lines.values())
+        self.non_bookable_share = total_nb / wt.available_hours
+        self._nb_lines = {k: v / total_nb for k, v in lines.items()} if total_nb > 0 else {}
+        self._build_calendars(wt, appointment_share)
+        self.queue = [deque() for _ in range(members)]
+        self.queue_minutes = [0.0] * members
+        self.background = [0.0] * members
+        self.background_by_activity = [dict() for _ in range(members)]
+        self.caseload = [0] * members
+        self.contact_rate = [0.0] * members       # expected unplanned contacts per workday
+        self.contact_minutes = [0.0] * members    # expected unplanned minutes per workday
+        self.shared_rate = 0.0
+        self.shared_minutes = 0.0
+        self.talk_used = [0.0] * members           # minutes of talks held today per member
+        self.labels = [f"{name}:{m}" for m in range(members)]
+        # per-day series for the whole pool (minutes)
+        self.day_available = [0.0] * horizon_days
+        self.day_worked = [0.0] * horizon_days
+        self.day_idle = [0.0] * horizon_days
+        if members > 0:
+            env.process(self._days())
+
+    # ------------------------------------------------------------------ calendars
+    def _build_calendars(self, wt: WorkingTime, appointment_share: float) -> None:
+        n, n_days, rng = self.n, self.n_days, self.rng
+        workdays = [d for d in range(n_days) if is_workday(d)]
+        years = math.ceil(n_days / 365)
+        planned = np.zeros((n, n_days), dtype=bool)
+        sick = np.zeros((n, n_days), dtype=bool)
+        for m in range(n):
+            for y in range(years):
+                y0 = y * 365
+                weeks = wt.summer_holiday_weeks
+                if weeks:
+                    start = y0 + 7 * (26 + int(rng.integers(0, 4)))
+                    planned[m, start:start + 7 * weeks] = True
+                days_left = wt.planned_absence_days - 5 * weeks
+                year_days = [d for d in workdays if y0 <= d < y0 + 365 and not planned[m, d]]
+                k = min(len(year_days), max(0, int(round(days_left))))
+                if k:
+                    planned[m, rng.choice(year_days, size=k, replace=False)] = True
+                present = [d for d in year_days if not planned[m, d]]
+                k_sick = min(len(present), int(rng.poisson(wt.sickness_days)))
+                if k_sick:
+                    sick[m, rng.choice(present, size=k_sick, replace=False)] = True
+        work = np.array([is_workday(d) for d in range(n_days)])
+        present = work[None, :] & ~planned & ~sick
+        horizon_present = present[:, : self.horizon].sum(axis=1)
+        annual = wt.available_hours * 60.0 * self.horizon / 365.0
+        # minutes available per present day, so each member's year holds exactly the budget
+        per_day = np.where(horizon_present > 0, annual / np.maximum(horizon_present, 1), 0.0)
+        bookable = per_day * (1.0 - self.non_bookable_share)
+        open_days = work[None, :] & ~planned        # sickness is not known when booking
+        appt = np.where(open_days, (bookable * appointment_share)[:, None], 0.0)
+        desk = np.where(open_days, (bookable * (1.0 - appointment_share))[:, None], 0.0)
+        self.per_day_available = per_day.tolist()
+        self.present = present.T.tolist()          # day-major: present[d][m]
+        self.sick = sick.T.tolist()
+        self.appt = appt.T.tolist()
+        self.desk = desk.T.tolist()
+
+    # ------------------------------------------------------------------ appointment book
+    def book_fixed(self, member: int, due: int, earliest: int, minutes: float,
+                   latest_timely: bool) -> int | None:
+        """Reserve ``minutes`` of ``member``'s appointment time; returns the day or None.
+
+        With ``latest_timely`` the latest day on or before ``due`` is taken, else the earliest
+        day from ``earliest``; when no day before the deadline has room, the earliest day after
+        it is taken (the talk will be late).
+        """
+        appt = self.appt
+        last = min(due, self.n_days - 1)
+        if latest_timely:
+            d = last
+            while d >= earliest:
+                if appt[d][member] >= minutes:
+                    appt[d][member] -= minutes
+                    return d
+                d -= 1
+            d = max(earliest, last + 1)
+        else:
+            d = earliest
+        while d < self.n_days:
+            if appt[d][member] >= minutes:
+                appt[d][member] -= minutes
+                return d
+            d += 1
+        return None
+
+    def _best_member(self, day: int, minutes: float, today: int) -> int | None:
+        row = self.appt[day]
+        best, room = None, minutes - _EPS
+        sick = self.sick[day] if day <= today else None
+        for m, free in enumerate(row):
+            if free > room and (sick is None or not sick[m]):
+                best, room = m, free
+        return best
+
+    def book_shared(self, due: int, earliest: int, minutes: float, latest_timely: bool,
+                    today: int) -> tuple[int, int] | None:
+        """Reserve ``minutes`` with whichever member has most room; returns (day, member)."""
+        if self.n == 0:
+            return None
+        last = min(due, self.n_days - 1)
+        if latest_timely:
+            d = last
+            while d >= earliest:
+                m = self._best_member(d, minutes, today)
+                if m is not None:
+                    self.appt[d][m] -= minutes
+                    return d, m
+                d -= 1
+            d = max(earliest, last + 1)
+        else:
+            d = earliest
+        while d < self.n_days:
+            m = self._best_member(d, minutes, today)
+            if m is not None:
+                self.appt[d][m] -= minutes
+                return d, m
+            d += 1
+        return None
+
+    def release(self, day: int, member: int, minutes: float) -> None:
+        """Give back reserved appointment time (a cancelled booking)."""
+        self.appt[day][member] += minutes
+
+    # ------------------------------------------------------------------ caseloads
+    def assign(self) -> int | None:
+        """The member with the smallest caseload (a new fixed-caseload citizen)."""
+        if self.n == 0:
+            return None
+        cl = self.caseload
+        m = cl.index(min(cl))
+        return m
+
+    def join(self, member: int | None, rate: float, minutes: float) -> None:
+        """A citizen joins ``member``'s caseload (None: the shared pool)."""
+        if member is None:
+            self.shared_rate += rate
+            self.shared_minutes += rate * minutes
+        else:
+            self.caseload[member] += 1
+            self.contact_rate[member] += rate
+            self.contact_minutes[member] += rate * minutes
+
+    def leave(self, member: int | None, rate: float, minutes: float) -> None:
+        """A citizen leaves ``member``'s caseload (None: the shared pool)."""
+        if member is None:
+            self.shared_rate -= rate
+            self.shared_minutes -= rate * minutes
+        else:
+            self.caseload[member] -= 1
+            self.contact_rate[member] -= rate
+            self.contact_minutes[member] -= rate * minutes
+
+    # ------------------------------------------------------------------ desk work
+    def shortest_queue(self) -> int | None:
+        """The member with the least queued desk work."""
+        if self.n == 0:
+            return None
+        q = self.queue_minutes
+        return q.index(min(q))
+
+    def enqueue(self, member: int | None, task: DeskTask) -> None:
+        """Queue ``task`` for ``member`` (None: the member with the shortest queue)."""
+        if member is None:
+            member = self.shortest_queue()
+        if member is None:           # no staff at all: the task is never done
+            return
+        self.queue[member].append(task)
+        self.queue_minutes[member] += task.remaining
+
+    def add_background(self, member: int | None, activity: str, minutes: float) -> None:
+        """Work with no one waiting for it (booking, letters): done when desk time allows."""
+        if member is None:
+            member = self.shortest_queue()
+        if member is None or minutes <= 0:
+            return
+        self.background[member] += minutes
+        acts = self.background_by_activity[member]
+        acts[activity] = acts.get(activity, 0.0) + minutes
+
+    def _days(self):
+        """Once per working day, at midday: desk work, unplanned contacts, time accounting."""
+        env = self.env
+        counters, log, name, st = self.counters, self.log, self.name, self.staff_type
+        yield env.timeout(0.5)
+        for day in range(self.horizon):
+            if is_workday(day):
+                self._work_day(day, counters, log, name, st)
+            yield env.timeout(1.0)
+
+    def _work_day(self, day, counters, log, name, st):
+        present = self.present[day]
+        appt, desk = self.appt[day], self.desk[day]
+        n_present = sum(present)
+        lam = np.array(self.contact_rate)
+        if n_present:
+            lam = lam + np.array(present, dtype=float) * (self.shared_rate / n_present)
+        counts = self.rng.poisson(np.maximum(lam, 0.0)) if lam.any() else None
+        available = worked_total = idle_total = 0.0
+        contact_minutes_total = 0.0
+        for m in range(self.n):
+            tu = self.talk_used[m]
+            self.talk_used[m] = 0.0
+            if not present[m]:
+                continue
+            avail = self.per_day_available[m]
+            available += avail
+            nb = avail * self.non_bookable_share
+            budget = appt[m] + desk[m]
+            appt[m] = desk[m] = 0.0
+            worked = 0.0
+            # unplanned contacts arrive today and are served first
+            if counts is not None and counts[m]:
+                rate = self.contact_rate[m] + self.shared_rate / n_present
+                mean_minutes = ((self.contact_minutes[m] + self.shared_minutes / n_present) / rate
+                                if rate > 0 else 0.0)
+                want = counts[m] * mean_minutes
+                w = want if want < budget else budget
+                budget -= w
+                worked += w
+                contact_minutes_total += w
+                # unserved contacts are assumed to be resolved by other channels
+            q = self.queue[m]
+            while q and budget > _EPS:
+                task = q[0]
+                if task.cancelled:
+                    q.popleft()
+                    self.queue_minutes[m] -= task.remaining
+                    continue
+                w = task.remaining if task.remaining < budget else budget
+                task.remaining -= w
+                self.queue_minutes[m] -= w
+                budget -= w
+                worked += w
+                counters.work(st, task.activity, w)
+                if task.remaining <= _EPS:
+                    q.popleft()
+                    log.add(task.citizen, task.group, task.activity, task.requested,
+                            day + 0.5, self.labels[m], task.minutes)
+                    if task.on_done is not None:
+                        task.on_done(day)
+            bg = self.background[m]
+            if bg > _EPS and budget > _EPS:
+                w = bg if bg < budget else budget
+                share = w / bg
+                acts = self.background_by_activity[m]
+                for act, mins in acts.items():
+                    counters.work(st, act, mins * share)
+                    acts[act] = mins * (1.0 - share)
+                self.background[m] = bg - w
+                budget -= w
+                worked += w
+            for line, frac in self._nb_lines.items():
+                counters.non_bookable_minutes[(st, line)] += nb * frac
+            idle = avail - nb - tu - worked
+            if idle < 0.0:
+                idle = 0.0 if idle > -1e-6 else idle
+            worked_total += tu + worked
+            idle_total += idle
+        if contact_minutes_total:
+            counters.work(st, "unplanned_contact", contact_minutes_total)
+            log.add(-1, "", "unplanned_contact", day + 0.5, day + 0.5, name, contact_minutes_total)
+        counters.available_minutes[st] += available
+        counters.idle_minutes[st] += idle_total
+        self.day_available[day] = available
+        self.day_worked[day] = worked_total
+        self.day_idle[day] = idle_total
+
+
+class RehabTeam:
+    """Rehabilitation-team meetings every ``interval_days`` with a fixed number of case slots."""
+
+    def __init__(self, interval_days: int, slots: int, first_day: int = 2):
+        self.interval = interval_days
+        self.slots = slots
+        self.first_day = first_day
+        self.used: dict[int, int] = {}
+
+    def book(self, ready_day: float) -> int | None:
+        """Day of the first meeting on or after ``ready_day`` with a free slot (None: no slots)."""
+        if self.slots <= 0:
+            return None
+        k = max(0, math.ceil((ready_day - self.first_day) / self.interval))
+        while self.used.get(k, 0) >= self.slots:
+            k += 1
+        self.used[k] = self.used.get(k, 0) + 1
+        return self.first_day + k * self.interval

@@ -1,0 +1,143 @@
+"""Collectors: the event log and the counters behind every reported figure.
+
+Nothing else in the model writes results. The event log is buffered in plain lists, one per
+column, and turned into a table once at the end; counters are plain dictionaries and lists.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .config import EXIT_DESTINATIONS, GROUPS
+
+# Which part of the working-time budget an activity's minutes belong to (QB14 section 2 lines).
+ACTIVITY_CATEGORY = {
+    "talk": "direct_contact",
+    "unplanned_contact": "direct_contact",
+    "talk_preparation": "indirect_casework",
+    "talk_documentation": "indirect_casework",
+    "no_show": "indirect_casework",
+    "offer_startup": "indirect_casework",
+    "company_forms": "indirect_casework",
+    "form_resend": "indirect_casework",
+    "transport_reimbursement": "admin_around_casework",
+    "rehab_preparation": "indirect_casework",
+    "rehab_meeting": "indirect_casework",
+    "certificate_request": "indirect_casework",
+    "pension_application": "indirect_casework",
+    "ly_reassessment": "indirect_casework",
+    "reception_walk": "admin_around_casework",
+    "reception_registration": "admin_around_casework",
+    "booking": "admin_around_casework",
+    "invitation_letter": "admin_around_casework",
+}
+
+NOT_APPLICABLE = -1
+"""``on_time`` value of log rows that have no deadline."""
+
+
+class EventLog:
+    """One row per activity instance, kept column by column."""
+
+    COLUMNS = ("citizen", "group", "activity", "start", "end", "resource", "minutes", "on_time")
+
+    def __init__(self, enabled: bool = True):
+        self.enabled = enabled
+        self.citizen: list[int] = []
+        self.group: list[str] = []
+        self.activity: list[str] = []
+        self.start: list[float] = []
+        self.end: list[float] = []
+        self.resource: list[str] = []
+        self.minutes: list[float] = []
+        self.on_time: list[int] = []
+
+    def add(self, citizen, group, activity, start, end, resource, minutes, on_time=NOT_APPLICABLE):
+        """Append one row (days for start and end, minutes of work, on_time 1/0/-1)."""
+        if not self.enabled:
+            return
+        self.citizen.append(citizen)
+        self.group.append(group)
+        self.activity.append(activity)
+        self.start.append(start)
+        self.end.append(end)
+        self.resource.append(resource)
+        self.minutes.append(minutes)
+        self.on_time.append(on_time)
+
+    def __len__(self) -> int:
+        return len(self.citizen)
+
+    def columns(self) -> dict[str, list]:
+        return {c: getattr(self, c) for c in self.COLUMNS}
+
+
+@dataclass
+class GroupCounters:
+    """Flows, stock and talks of one benefit group."""
+
+    initial_stock: int = 0
+    inflow_new: int = 0
+    inflow_reentry: int = 0
+    transfers_in: int = 0
+    transfers_out: int = 0
+    exits: dict[str, int] = field(default_factory=lambda: {d: 0 for d in EXIT_DESTINATIONS})
+    stock: int = 0
+    stock_area: float = 0.0
+    stock_changed_at: float = 0.0
+    talks_held: int = 0
+    talks_on_time: int = 0
+    talks_missed: int = 0
+    talks_postponed: int = 0
+    talks_overdue_at_end: int = 0
+    no_shows: int = 0
+    absence_rebookings: int = 0
+    phone_talks: int = 0
+    talk_minutes: float = 0.0
+    talk_total_minutes: float = 0.0
+    offers_started: int = 0
+    offer_wait_days: float = 0.0
+    first_offer_days: list[float] = field(default_factory=list)
+    rehab_cases: int = 0
+    rehab_wait_days: list[float] = field(default_factory=list)
+    completed_spell_days: list[float] = field(default_factory=list)
+
+    @property
+    def exits_total(self) -> int:
+        return sum(self.exits.values())
+
+
+class Counters:
+    """All counters of one run."""
+
+    def __init__(self, horizon_days: int):
+        self.horizon = horizon_days
+        self.groups = {g: GroupCounters() for g in GROUPS}
+        # minutes by (staff_type, activity), by (staff_type, budget category of the activity), and
+        # the non-bookable budget lines by (staff_type, line)
+        self.activity_minutes: dict[tuple[str, str], float] = defaultdict(float)
+        self.line_minutes: dict[tuple[str, str], float] = defaultdict(float)
+        self.non_bookable_minutes: dict[tuple[str, str], float] = defaultdict(float)
+        self.available_minutes: dict[str, float] = defaultdict(float)
+        self.idle_minutes: dict[str, float] = defaultdict(float)
+        self.certificates: dict[str, int] = defaultdict(int)
+        self.citizens = 0
+        self.stock_samples: list[tuple[int, list[int]]] = []
+
+    def work(self, staff_type: str, activity: str, minutes: float) -> None:
+        """Record ``minutes`` of ``activity`` done by ``staff_type``."""
+        self.activity_minutes[(staff_type, activity)] += minutes
+        self.line_minutes[(staff_type, ACTIVITY_CATEGORY[activity])] += minutes
+
+    def change_stock(self, group: str, now: float, delta: int) -> None:
+        """Add ``delta`` citizens to ``group`` at time ``now``, keeping the time-integrated stock."""
+        gc = self.groups[group]
+        gc.stock_area += gc.stock * (now - gc.stock_changed_at)
+        gc.stock_changed_at = now
+        gc.stock += delta
+
+    def close(self, now: float) -> None:
+        """Bring the time-integrated stocks up to ``now`` (call once at the end of the run)."""
+        for gc in self.groups.values():
+            gc.stock_area += gc.stock * (now - gc.stock_changed_at)
+            gc.stock_changed_at = now

@@ -1,0 +1,112 @@
+"""Writing a run's products to its directory, each file atomically.
+
+A file is first written beside its final name and then renamed over it, so an interrupted run
+never leaves a half-written file that looks complete.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from importlib import metadata
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+import yaml
+
+from .configure import PROJECT_ROOT
+from .model import RunResult
+from .results import group_summary, headline
+
+PACKAGES = ("simpy", "numpy", "scipy", "pandas", "matplotlib", "hydra-core", "omegaconf",
+            "pyarrow", "pyyaml")
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` on a temporary file in ``path``'s folder, then rename it to ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of the packages a run depends on."""
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def git_revision() -> str:
+    """The project's git commit (with ``+dirty`` when there are uncommitted changes)."""
+    try:
+        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True,
+                             text=True, timeout=10)
+        if rev.returncode != 0:
+            return "unknown"
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=10)
+        return rev.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def event_log_frame(result: RunResult) -> pd.DataFrame:
+    """The event log as a table with categorical text columns."""
+    df = pd.DataFrame(result.log.columns())
+    for col in ("group", "activity", "resource"):
+        df[col] = df[col].astype("category")
+    df["on_time"] = df["on_time"].astype("int8")
+    return df
+
+
+def write_run(run_dir: Path, result: RunResult, description: dict) -> dict:
+    """Write config, provenance, metrics, summary, event log and report; returns the metrics."""
+    run_dir = Path(run_dir)
+    cfg = result.cfg
+    atomic_write_text(run_dir / "resolved_config.yaml",
+                      yaml.safe_dump(dataclasses.asdict(cfg), sort_keys=False, allow_unicode=True))
+    info = {
+        "scenario": cfg.scenario,
+        "scenario_description": description,
+        "seed": cfg.seed,
+        "replication": result.replication,
+        "git_revision": git_revision(),
+        "packages": package_versions(),
+        "platform": platform.platform(),
+        "command": " ".join(["python -m sim", *sys.argv[1:]]),
+        "wall_seconds": result.wall_seconds,
+    }
+    atomic_write_text(run_dir / "run_info.json", json.dumps(info, indent=2))
+    metrics = headline(result)
+    atomic_write_text(run_dir / "metrics.json", json.dumps(metrics, indent=2))
+    summary = group_summary(result)
+    atomic_write(run_dir / "summary.csv", lambda p: summary.to_csv(p, index=False))
+    if cfg.event_log:
+        frame = event_log_frame(result)
+        atomic_write(run_dir / "events.parquet", lambda p: frame.to_parquet(p, index=False))
+    from .report import write_report
+
+    write_report(run_dir, result, metrics, summary, description)
+    return metrics

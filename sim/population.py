@@ -1,0 +1,123 @@
+"""Who is in the jobcenter: spell lengths and exits, the initial stock at t0, the inflow.
+
+A spell's outcome is drawn when it starts: an exit route (by its share) and a gamma-distributed
+length with the route's mean and standard deviation. Together these give a duration-dependent
+exit hazard per group. The rulebook's duration limits (sickness benefit to job clarification at
+22 weeks, unemployment insurance exhausted after 2 years) cut long spells short.
+
+The initial stock is drawn from the same outcomes, length-biased: a jobcenter observed at t0 holds
+long spells more often than new arrivals do, and each stock spell has already run a uniform share
+of its length (the renewal-theory picture of a system in steady state).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import ExitRoute, SimConfig
+from .streams import Streams
+
+DAYS_PER_MONTH = 365.25 / 12
+
+
+@dataclass
+class SpellPlan:
+    """The drawn fate of one spell: days until it ends (or is referred), and how it ends."""
+
+    length: float          # days from spell start to end, or to referral for rehabilitation routes
+    route: str             # exit route name, or "limit" when the duration limit ends the spell
+    to: str                # "exit" or the group transferred into
+    destination: str       # exit destination when to == "exit"
+    via_rehab_team: bool
+
+
+class SpellPlanner:
+    """Draws spell outcomes per group from the model's exit routes and the rulebook's limits."""
+
+    def __init__(self, cfg: SimConfig, streams: Streams):
+        self.cfg = cfg
+        self.streams = streams
+        self._routes: dict[str, list[tuple[str, ExitRoute]]] = {}
+        self._cum: dict[str, list[float]] = {}
+        self._gamma: dict[tuple[str, str], _GammaBlock] = {}
+        for g, beh in cfg.model.groups.items():
+            routes = list(beh.exits.items())
+            self._routes[g] = routes
+            acc, cum = 0.0, []
+            for _, r in routes:
+                acc += r.share
+                cum.append(acc)
+            cum[-1] = 1.0
+            self._cum[g] = cum
+            for name, r in routes:
+                self._gamma[(g, name)] = _GammaBlock(
+                    streams.generator(f"spell_length/{g}/{name}"), r.mean_months, r.sd_months
+                )
+
+    def draw(self, group: str) -> SpellPlan:
+        """Draw the outcome of a new spell in ``group``."""
+        i = self.streams[f"spell_route/{group}"].choice(self._cum[group])
+        name, route = self._routes[group][i]
+        length = self._gamma[(group, name)].next()
+        return self._apply_limit(group, name, route, length, self.streams[f"limit/{group}"].random())
+
+    def _apply_limit(self, group, name, route, length, u) -> SpellPlan:
+        lim = self.cfg.rules.groups[group].duration_limit
+        if lim is not None and length > lim.days:
+            if u < lim.share:
+                if lim.to == "other":
+                    return SpellPlan(lim.days, "limit", "exit", "other", False)
+                return SpellPlan(lim.days, "limit", lim.to, "other", False)
+            if lim.otherwise == "exit":
+                return SpellPlan(lim.days, "limit", "exit", "other", False)
+        return SpellPlan(length, name, route.to, route.destination, route.via_rehab_team)
+
+    def initial_stock(self, group: str, n: int, rehab_pipeline_days: float):
+        """Draw ``n`` spells in progress at t0: a list of (SpellPlan, elapsed days).
+
+        Candidates are drawn as for new spells and resampled with weight proportional to the time
+        they spend in the group (length bias); the elapsed time is a uniform share of that time.
+        """
+        if n <= 0:
+            return []
+        rng = self.streams.generator(f"initial_stock/{group}")
+        k = max(8 * n, 2000)
+        routes = self._routes[group]
+        cum = np.array(self._cum[group])
+        idx = np.searchsorted(cum, rng.random(k), side="right").clip(max=len(routes) - 1)
+        plans = []
+        for i in idx:
+            name, route = routes[i]
+            r = route
+            shape = (r.mean_months / r.sd_months) ** 2
+            scale = r.sd_months ** 2 / r.mean_months * DAYS_PER_MONTH
+            length = float(rng.gamma(shape, scale))
+            plans.append(self._apply_limit(group, name, route, length, float(rng.random())))
+        in_group = np.array(
+            [p.length + (rehab_pipeline_days if p.via_rehab_team else 0.0) for p in plans]
+        )
+        chosen = rng.choice(k, size=n, replace=True, p=in_group / in_group.sum())
+        elapsed = rng.random(n) * in_group[chosen]
+        return [(plans[c], float(e)) for c, e in zip(chosen, elapsed)]
+
+
+class _GammaBlock:
+    """Gamma variates with a given mean and sd (months), returned in days, drawn in blocks."""
+
+    __slots__ = ("rng", "shape", "scale", "buf", "i")
+
+    def __init__(self, rng: np.random.Generator, mean_months: float, sd_months: float):
+        self.rng = rng
+        self.shape = (mean_months / sd_months) ** 2
+        self.scale = sd_months ** 2 / mean_months * DAYS_PER_MONTH
+        self.buf: list[float] = []
+        self.i = 0
+
+    def next(self) -> float:
+        if self.i >= len(self.buf):
+            self.buf = self.rng.gamma(self.shape, self.scale, 512).tolist()
+            self.i = 0
+        v = self.buf[self.i]
+        self.i += 1
+        return v

@@ -1,0 +1,141 @@
+"""Headline figures and the per-group summary of one run, computed from its counters.
+
+Units: DKK over the run's horizon (a one-year horizon gives DKK per year), FTE-years, days,
+shares in [0, 1].
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from .config import EXIT_DESTINATIONS, GROUPS, STAFF_TYPES
+from .costs import cost_lines, hour_rate_dkk, total_dkk
+from .metrics import ACTIVITY_CATEGORY
+from .model import RunResult
+
+
+def _mean(xs) -> float | None:
+    return float(sum(xs) / len(xs)) if xs else None
+
+
+def on_time_share(held_on_time: int, held: int, missed: int, overdue: int) -> float | None:
+    """Share of mandated talks held by their deadline; talks never held count as late."""
+    due = held + missed + overdue
+    return held_on_time / due if due else None
+
+
+def group_summary(result: RunResult) -> pd.DataFrame:
+    """One row per benefit group: flows, stocks, talks, timeliness, offers, durations."""
+    cfg = result.cfg
+    horizon = cfg.horizon_days
+    rows = []
+    for g in GROUPS:
+        gc = result.counters.groups[g]
+        if g not in cfg.jobcenter.groups and gc.initial_stock == 0 and gc.transfers_in == 0:
+            continue
+        row = {
+            "group": g,
+            "label": cfg.model.groups[g].label if g in cfg.model.groups else g,
+            "initial_stock": gc.initial_stock,
+            "inflow_new": gc.inflow_new,
+            "inflow_reentry": gc.inflow_reentry,
+            "transfers_in": gc.transfers_in,
+            "exits": gc.exits_total,
+            "transfers_out": gc.transfers_out,
+            "final_stock": gc.stock,
+            "mean_stock": gc.stock_area / horizon,
+        }
+        for d in EXIT_DESTINATIONS:
+            row[f"exits_{d}"] = gc.exits[d]
+        row.update({
+            "talks_held": gc.talks_held,
+            "talks_on_time": gc.talks_on_time,
+            "talks_missed": gc.talks_missed,
+            "talks_overdue_at_end": gc.talks_overdue_at_end,
+            "on_time_share": on_time_share(gc.talks_on_time, gc.talks_held, gc.talks_missed,
+                                           gc.talks_overdue_at_end),
+            "talks_postponed": gc.talks_postponed,
+            "no_shows": gc.no_shows,
+            "absence_rebookings": gc.absence_rebookings,
+            "phone_talks": gc.phone_talks,
+            "mean_talk_minutes": gc.talk_minutes / gc.talks_held if gc.talks_held else None,
+            "mean_total_minutes_per_talk": (gc.talk_total_minutes / gc.talks_held
+                                            if gc.talks_held else None),
+            "talks_per_full_time_person": (gc.talks_held / (gc.stock_area / 365.0)
+                                           if gc.stock_area else None),
+            "offers_started": gc.offers_started,
+            "mean_offer_wait_days": (gc.offer_wait_days / gc.offers_started
+                                     if gc.offers_started else None),
+            "mean_days_to_first_offer": _mean(gc.first_offer_days),
+            "rehab_cases": gc.rehab_cases,
+            "mean_rehab_wait_days": _mean(gc.rehab_wait_days),
+            "spells_completed": len(gc.completed_spell_days),
+            "mean_completed_spell_days": _mean(gc.completed_spell_days),
+        })
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def headline(result: RunResult) -> dict:
+    """The run's headline figures as a JSON-ready dictionary."""
+    cfg = result.cfg
+    c = result.counters
+    lines = cost_lines(cfg, c)
+    total = total_dkk(lines)
+    years = cfg.horizon_days / 365.0
+    fte_minutes = cfg.model.working_time.available_hours * 60.0 * years
+    used_by_staff = {st: 0.0 for st in STAFF_TYPES}
+    direct_by_staff = {st: 0.0 for st in STAFF_TYPES}
+    for (st, act), minutes in c.activity_minutes.items():
+        used_by_staff[st] += minutes
+        if ACTIVITY_CATEGORY[act] == "direct_contact":
+            direct_by_staff[st] += minutes
+    gs = c.groups.values()
+    held = sum(g.talks_held for g in gs)
+    spells_ended = sum(g.exits_total + g.transfers_out for g in gs)
+    pools = {}
+    for name, p in result.pools.items():
+        avail = sum(p.day_available)
+        bookable = avail * (1 - p.non_bookable_share)
+        pools[name] = {
+            "staff_type": p.staff_type,
+            "members": p.n,
+            "available_hours": avail / 60.0,
+            "worked_hours": sum(p.day_worked) / 60.0,
+            "idle_hours": sum(p.day_idle) / 60.0,
+            "utilisation_of_bookable_time": (sum(p.day_worked) / bookable) if bookable else None,
+        }
+    available = {st: c.available_minutes.get(st, 0.0) / 60.0 for st in STAFF_TYPES}
+    return {
+        "scenario": cfg.scenario,
+        "jobcenter": cfg.jobcenter.name,
+        "rules_era": cfg.rules.era,
+        "seed": cfg.seed,
+        "replication": result.replication,
+        "horizon_days": cfg.horizon_days,
+        "wall_seconds": result.wall_seconds,
+        "citizens_simulated": c.citizens,
+        "event_log_rows": len(result.log),
+        "talks_held": held,
+        "talks_on_time_share": on_time_share(
+            sum(g.talks_on_time for g in gs), held, sum(g.talks_missed for g in gs),
+            sum(g.talks_overdue_at_end for g in gs)),
+        "talks_by_group": {g: c.groups[g].talks_held for g in GROUPS},
+        "spells_ended": spells_ended,
+        "operating_cost_dkk": total,
+        "cost_per_spell_ended_dkk": total / spells_ended if spells_ended else None,
+        "hour_rate_dkk": hour_rate_dkk(cfg),
+        "fte_employed": cfg.jobcenter.total_fte,
+        "fte_used_on_casework": sum(used_by_staff.values()) / fte_minutes,
+        "hours_available_per_fte": (sum(available.values()) /
+                                    sum(p.n for p in result.pools.values()) / years
+                                    if any(p.n for p in result.pools.values()) else None),
+        "available_hours": available,
+        "used_hours": {st: used_by_staff[st] / 60.0 for st in STAFF_TYPES},
+        "idle_hours": {st: c.idle_minutes.get(st, 0.0) / 60.0 for st in STAFF_TYPES},
+        "direct_contact_share": {
+            st: (direct_by_staff[st] / 60.0 / available[st]) if available[st] else None
+            for st in STAFF_TYPES},
+        "certificates": dict(c.certificates),
+        "pools": pools,
+        "cost_lines_dkk": {f"{line.staff_type}/{line.item}": line.dkk for line in lines},
+    }
