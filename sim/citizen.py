@@ -165,7 +165,8 @@ def start_spell(model, c: Citizen, group: str, plan, spell_start: float, visitat
         c.last_talk_day = now - streams[f"talk_phase/{group}"].random() * iv
     model.counters.change_stock(group, now, +1)
     model.alive[c.id] = c
-    book_next_talk(model, c)
+    # the stock at t0 had its next talk booked before the run began: no lead time applies
+    book_next_talk(model, c, lead=0 if now == 0.0 and not visitation else None)
 
 
 def end_spell(model, c: Citizen):
@@ -208,9 +209,13 @@ def _cancel_talk(c: Citizen):
     c.talk = None
 
 
-def book_next_talk(model, c: Citizen):
-    """Draw the next mandated talk of the spell and book it by the booking rule."""
+def book_next_talk(model, c: Citizen, lead: int | None = None):
+    """Draw the next mandated talk of the spell and book it by the booking rule, at least
+    ``lead`` days ahead (default: the practice's booking lead time)."""
     gx = model.gx[c.group]
+    if c.member is None and gx.keep_fixed and \
+            model.env.now - c.spell_start > gx.fixed_after_days:
+        _make_fixed(c)
     due = gx.schedule.next_due(c.spell_start, c.last_talk_day)
     postponed = False
     if c.last_talk_day is not None and gx.postpone_share > 0.0:
@@ -237,10 +242,7 @@ def book_next_talk(model, c: Citizen):
             extra += gx.late_extra
     b = Booking(due, prep, talk, doc, extra, phone, postponed)
     c.talk = b
-    if c.member is None and gx.keep_fixed and \
-            model.env.now - c.spell_start > gx.fixed_after_days:
-        _make_fixed(c)
-    reserve(model, c, b, gx.booking_lead)
+    reserve(model, c, b, gx.booking_lead if lead is None else lead)
     if gx.booking_work > 0.0:
         if gx.booked_by_admin:
             model.admin.add_background(None, "booking", gx.booking_minutes)
@@ -260,9 +262,10 @@ def _make_fixed(c: Citizen):
 
 
 def reserve(model, c: Citizen, b: Booking, lead_days: int):
-    """Put booking ``b`` in the appointment book, ``lead_days`` from today at the earliest."""
+    """Put booking ``b`` in the appointment book, ``lead_days`` from today at the earliest
+    (0: today itself, when the day has not begun)."""
     today = int(model.env.now)
-    earliest = today + (lead_days if lead_days > 1 else 1)
+    earliest = today + lead_days if lead_days > 0 or model.env.now == today else today + 1
     latest_timely = model.latest_timely
     pool = c.pool
     if c.member is None:
@@ -297,12 +300,12 @@ def hold_talk(model, c: Citizen):
         return
     if pool.sick[day][b.member]:
         pool.release(day, b.member, b.minutes)
-        alt = pool._best_member(day, b.minutes, day) if c.member is None else None
+        alt = pool.best_member(day, b.minutes, day) if c.member is None else None
         if alt is None:
             gc.absence_rebookings += 1
             reserve(model, c, b, gx.rebooking_lead)
             return
-        pool.appt[day][alt] -= b.minutes
+        pool.take(day, alt, b.minutes)
         b.member = alt
     if gx.s_no_show.random() < gx.no_show_share:
         used = b.preparation + gx.no_show_wait

@@ -237,11 +237,16 @@ class GroupBehaviour:
 
 @dataclass
 class WorkingTime:
-    """Working-time budget of one FTE (hours per year, QB14 section 2)."""
+    """Working-time budget of one FTE (hours per year, QB14 section 2).
+
+    ``available_hours`` (1,428 in QB14) is the budget the model schedules; gross, absent and
+    sickness hours document where it comes from and must agree with it to within rounding.
+    """
 
     gross_hours: float = positive()
     absent_hours: float = nonneg()
     sickness_hours: float = nonneg()
+    available_hours: float = positive()
     planned_absence_days: float = nonneg()
     sickness_days: float = nonneg()
     workdays_per_year: int = positive()
@@ -249,14 +254,12 @@ class WorkingTime:
     non_bookable_hours: dict[str, dict[str, float]] = field(default_factory=dict)
     appointment_share: float = probability(0.7)
 
-    @property
-    def available_hours(self) -> float:
-        """Hours available for jobcenter tasks per FTE-year (1,428 in QB14)."""
-        return self.gross_hours - self.absent_hours - self.sickness_hours
-
     def validate(self, path: str) -> None:
-        if self.available_hours <= 0:
-            raise ConfigError(f"'{path}': absence leaves no available hours")
+        derived = self.gross_hours - self.absent_hours - self.sickness_hours
+        if abs(derived - self.available_hours) > 1.0:
+            raise ConfigError(
+                f"'{path}.available_hours' = {self.available_hours:g} does not match gross - "
+                f"absent - sickness hours = {derived:g} (a difference of 1 h for rounding is allowed)")
         if self.planned_absence_days + self.sickness_days >= self.workdays_per_year:
             raise ConfigError(f"'{path}': absence days exceed the working days of a year")
         for staff, lines in self.non_bookable_hours.items():

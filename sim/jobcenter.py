@@ -128,6 +128,7 @@ class StaffPool:
         open_days = work[None, :] & ~planned        # sickness is not known when booking
         appt = np.where(open_days, (bookable * appointment_share)[:, None], 0.0)
         desk = np.where(open_days, (bookable * (1.0 - appointment_share))[:, None], 0.0)
+        self.appt_full = (bookable * appointment_share).tolist()   # a whole day's appointment time
         self.per_day_available = per_day.tolist()
         self.present = present.T.tolist()          # day-major: present[d][m]
         self.sick = sick.T.tolist()
@@ -135,6 +136,32 @@ class StaffPool:
         self.desk = desk.T.tolist()
 
     # ------------------------------------------------------------------ appointment book
+    # A talk longer than a whole day's appointment time takes a day with no other appointment
+    # and the rest of its minutes from that day's desk time, so no talk is too long to be held.
+    def _room(self, day: int, m: int, minutes: float) -> bool:
+        free = self.appt[day][m]
+        if free >= minutes:
+            return True
+        full = self.appt_full[m]
+        return minutes > full and free >= full - _EPS and self.desk[day][m] >= minutes - full
+
+    def _take(self, day: int, m: int, minutes: float) -> None:
+        full = self.appt_full[m]
+        if minutes > full and self.appt[day][m] < minutes:
+            self.appt[day][m] -= full
+            self.desk[day][m] -= minutes - full
+        else:
+            self.appt[day][m] -= minutes
+
+    def release(self, day: int, member: int, minutes: float) -> None:
+        """Give back reserved appointment time (a cancelled or moved booking)."""
+        full = self.appt_full[member]
+        if minutes > full and self.appt[day][member] < _EPS:
+            self.appt[day][member] += full
+            self.desk[day][member] += minutes - full
+        else:
+            self.appt[day][member] += minutes
+
     def book_fixed(self, member: int, due: int, earliest: int, minutes: float,
                    latest_timely: bool) -> int | None:
         """Reserve ``minutes`` of ``member``'s appointment time; returns the day or None.
@@ -144,31 +171,39 @@ class StaffPool:
         it is taken (the talk will be late).
         """
         appt = self.appt
+        long = minutes > self.appt_full[member]
         last = min(due, self.n_days - 1)
         if latest_timely:
             d = last
             while d >= earliest:
-                if appt[d][member] >= minutes:
-                    appt[d][member] -= minutes
+                if appt[d][member] >= minutes or (long and self._room(d, member, minutes)):
+                    self._take(d, member, minutes)
                     return d
                 d -= 1
             d = max(earliest, last + 1)
         else:
             d = earliest
         while d < self.n_days:
-            if appt[d][member] >= minutes:
-                appt[d][member] -= minutes
+            if appt[d][member] >= minutes or (long and self._room(d, member, minutes)):
+                self._take(d, member, minutes)
                 return d
             d += 1
         return None
 
-    def _best_member(self, day: int, minutes: float, today: int) -> int | None:
+    def best_member(self, day: int, minutes: float, today: int) -> int | None:
+        """The member with most appointment room on ``day`` for a talk of ``minutes`` (None:
+        nobody has room). On ``today`` or earlier, members off sick are passed over."""
         row = self.appt[day]
         best, room = None, minutes - _EPS
         sick = self.sick[day] if day <= today else None
         for m, free in enumerate(row):
             if free > room and (sick is None or not sick[m]):
                 best, room = m, free
+        if best is None:
+            for m in range(self.n):
+                if (minutes > self.appt_full[m] and (sick is None or not sick[m])
+                        and self._room(day, m, minutes)):
+                    return m
         return best
 
     def book_shared(self, due: int, earliest: int, minutes: float, latest_timely: bool,
@@ -180,25 +215,25 @@ class StaffPool:
         if latest_timely:
             d = last
             while d >= earliest:
-                m = self._best_member(d, minutes, today)
+                m = self.best_member(d, minutes, today)
                 if m is not None:
-                    self.appt[d][m] -= minutes
+                    self._take(d, m, minutes)
                     return d, m
                 d -= 1
             d = max(earliest, last + 1)
         else:
             d = earliest
         while d < self.n_days:
-            m = self._best_member(d, minutes, today)
+            m = self.best_member(d, minutes, today)
             if m is not None:
-                self.appt[d][m] -= minutes
+                self._take(d, m, minutes)
                 return d, m
             d += 1
         return None
 
-    def release(self, day: int, member: int, minutes: float) -> None:
-        """Give back reserved appointment time (a cancelled booking)."""
-        self.appt[day][member] += minutes
+    def take(self, day: int, member: int, minutes: float) -> None:
+        """Reserve ``minutes`` on ``day`` with ``member`` (who has room, see best_member)."""
+        self._take(day, member, minutes)
 
     # ------------------------------------------------------------------ caseloads
     def assign(self) -> int | None:

@@ -23,6 +23,9 @@ from .configure import PROJECT_ROOT
 from .model import RunResult
 from .results import group_summary, headline
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
 PACKAGES = ("simpy", "numpy", "scipy", "pandas", "matplotlib", "hydra-core", "omegaconf",
             "pyarrow", "pyyaml")
 
@@ -33,6 +36,7 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~_UMASK)      # as an ordinary new file would be, not mkstemp's 0600
     try:
         write(Path(tmp))
         os.replace(tmp, path)
