@@ -375,6 +375,10 @@ class GroupContext:
         self.booked_by_admin = practice.booked_by == "admin_staff"
         self.registration_minutes = practice.reception_registration_minutes
         self.no_show_share, self.no_show_wait = beh.no_show_share, practice.no_show_wait_minutes
+        self.reset()
+
+    def reset(self) -> None:
+        """Zero the summed talk minutes (start of the run or end of the warm-up)."""
         # caseworker minutes of talks, summed here and handed to the counters at the end
         self.work_preparation = self.work_documentation = 0.0
         self.work_reception_walk = self.work_no_show = 0.0

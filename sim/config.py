@@ -409,6 +409,7 @@ class SimConfig:
     model: ModelParams
     seed: int = nonneg(2014)
     horizon_days: int = positive(365)
+    warmup_days: int = nonneg(0)
     event_log: bool = True
     progress: bool = True
 

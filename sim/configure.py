@@ -151,7 +151,8 @@ def _compose_error(exc: Exception, overrides: list[str]) -> ConfigError:
     first = text.splitlines()[0] if text else type(exc).__name__
     if "Could not override" in first or "not in struct" in text:
         key = first.split("'")[1] if "'" in first else first
-        top = ["scenario", "seed", "horizon_days", "event_log", "progress", *CONFIG_GROUPS]
+        top = ["scenario", "seed", "horizon_days", "warmup_days", "event_log", "progress",
+               *CONFIG_GROUPS]
         leaf = key.split(".")[-1]
         close = difflib.get_close_matches(leaf, top, n=1)
         hint = f" (did you mean '{close[0]}'?)" if close and "." not in key else ""

@@ -62,12 +62,13 @@ class StaffPool:
 
     def __init__(self, env, name: str, staff_type: str, members: int, wt: WorkingTime,
                  horizon_days: int, appointment_share: float, rng: np.random.Generator,
-                 counters: Counters, log: EventLog):
+                 counters: Counters, log: EventLog, measure_from: int = 0):
         self.env = env
         self.name = name
         self.staff_type = staff_type
         self.n = members
-        self.horizon = horizon_days
+        self.horizon = horizon_days            # last simulated day + 1 (warm-up included)
+        self.measure_from = measure_from       # first day after the warm-up
         self.n_days = horizon_days + CALENDAR_MARGIN_DAYS
         self.counters = counters
         self.log = log
@@ -120,9 +121,10 @@ class StaffPool:
                     sick[m, rng.choice(present, size=k_sick, replace=False)] = True
         work = np.array([is_workday(d) for d in range(n_days)])
         present = work[None, :] & ~planned & ~sick
-        horizon_present = present[:, : self.horizon].sum(axis=1)
-        annual = wt.available_hours * 60.0 * self.horizon / 365.0
-        # minutes available per present day, so each member's year holds exactly the budget
+        horizon_present = present[:, self.measure_from: self.horizon].sum(axis=1)
+        annual = wt.available_hours * 60.0 * (self.horizon - self.measure_from) / 365.0
+        # minutes available per present day, so each member's measured period holds exactly
+        # the budget
         per_day = np.where(horizon_present > 0, annual / np.maximum(horizon_present, 1), 0.0)
         bookable = per_day * (1.0 - self.non_bookable_share)
         open_days = work[None, :] & ~planned        # sickness is not known when booking

@@ -136,6 +136,19 @@ class Counters:
         gc.stock_changed_at = now
         gc.stock += delta
 
+    def reset(self, now: float, citizens_present: int) -> None:
+        """Forget everything counted so far (the end of the warm-up period).
+
+        Stocks carry over and become the initial stocks of the measured period.
+        """
+        for gc in self.groups.values():     # in place: the model holds references to them
+            fresh = GroupCounters(initial_stock=gc.stock, stock=gc.stock, stock_changed_at=now)
+            gc.__dict__.update(fresh.__dict__)
+        for d in (self.activity_minutes, self.line_minutes, self.non_bookable_minutes,
+                  self.available_minutes, self.idle_minutes, self.certificates):
+            d.clear()
+        self.citizens = citizens_present
+
     def close(self, now: float) -> None:
         """Bring the time-integrated stocks up to ``now`` (call once at the end of the run)."""
         for gc in self.groups.values():

@@ -43,7 +43,8 @@ class Model:
     def __init__(self, cfg: SimConfig, replication: int = 0):
         self.cfg = cfg
         self.env = simpy.Environment()
-        self.horizon = cfg.horizon_days
+        self.warmup = cfg.warmup_days
+        self.horizon = cfg.warmup_days + cfg.horizon_days     # simulation end (days)
         self.streams = Streams(cfg.seed, replication)
         self.counters = Counters(cfg.horizon_days)
         self.log = EventLog(cfg.event_log)
@@ -72,7 +73,7 @@ class Model:
     def _pool(self, name, staff_type, members, appointment_share) -> StaffPool:
         pool = StaffPool(self.env, name, staff_type, members, self.cfg.model.working_time,
                          self.horizon, appointment_share, self.streams.generator(f"staff/{name}"),
-                         self.counters, self.log)
+                         self.counters, self.log, measure_from=self.warmup)
         self.pools[name] = pool
         return pool
 
@@ -242,6 +243,13 @@ class Model:
                 return
             yield env.timeout(7)
 
+    def _end_warmup(self):
+        """At the end of the warm-up, start counting afresh from the stock then present."""
+        yield self.env.timeout(self.warmup)
+        self.counters.reset(self.env.now, len(self.alive))
+        for gx in self.gx.values():
+            gx.reset()
+
     def _progress(self, report: Callable[[float], None], step: float):
         env = self.env
         while env.now < self.horizon:
@@ -255,6 +263,8 @@ class Model:
             if vol.inflow_per_year > 0:
                 self.env.process(self._arrivals(g, vol.inflow_per_year))
         self.env.process(self._sample_stocks())
+        if self.warmup > 0:
+            self.env.process(self._end_warmup())
         if progress is not None:
             self.env.process(self._progress(progress, max(self.horizon / 50.0, 1.0)))
         self.env.run(until=self.horizon)

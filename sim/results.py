@@ -93,16 +93,18 @@ def headline(result: RunResult) -> dict:
     held = sum(g.talks_held for g in gs)
     spells_ended = sum(g.exits_total + g.transfers_out for g in gs)
     pools = {}
+    w = cfg.warmup_days
     for name, p in result.pools.items():
-        avail = sum(p.day_available)
+        avail = sum(p.day_available[w:])
+        worked = sum(p.day_worked[w:])
         bookable = avail * (1 - p.non_bookable_share)
         pools[name] = {
             "staff_type": p.staff_type,
             "members": p.n,
             "available_hours": avail / 60.0,
-            "worked_hours": sum(p.day_worked) / 60.0,
-            "idle_hours": sum(p.day_idle) / 60.0,
-            "utilisation_of_bookable_time": (sum(p.day_worked) / bookable) if bookable else None,
+            "worked_hours": worked / 60.0,
+            "idle_hours": sum(p.day_idle[w:]) / 60.0,
+            "utilisation_of_bookable_time": (worked / bookable) if bookable else None,
         }
     available = {st: c.available_minutes.get(st, 0.0) / 60.0 for st in STAFF_TYPES}
     return {
@@ -112,6 +114,7 @@ def headline(result: RunResult) -> dict:
         "seed": cfg.seed,
         "replication": result.replication,
         "horizon_days": cfg.horizon_days,
+        "warmup_days": cfg.warmup_days,
         "wall_seconds": result.wall_seconds,
         "citizens_simulated": c.citizens,
         "event_log_rows": len(result.log),
