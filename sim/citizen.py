@@ -21,13 +21,14 @@ INF = math.inf
 class Booking:
     """A talk reserved in a caseworker's appointment book (minutes of each component)."""
 
-    __slots__ = ("day", "member", "due", "preparation", "talk", "documentation", "extra",
-                 "phone", "postponed")
+    __slots__ = ("day", "member", "due", "target", "preparation", "talk", "documentation",
+                 "extra", "phone", "postponed")
 
-    def __init__(self, due, preparation, talk, documentation, extra, phone, postponed):
+    def __init__(self, due, target, preparation, talk, documentation, extra, phone, postponed):
         self.day: int | None = None
         self.member: int | None = None
-        self.due = due
+        self.due = due                  # the rulebook's deadline
+        self.target = target            # the day the jobcenter plans for (<= due)
         self.preparation = preparation
         self.talk = talk
         self.documentation = documentation
@@ -217,10 +218,13 @@ def book_next_talk(model, c: Citizen, lead: int | None = None):
             model.env.now - c.spell_start > gx.fixed_after_days:
         _make_fixed(c)
     due = gx.schedule.next_due(c.spell_start, c.last_talk_day)
+    target = due if gx.planned_share >= 1.0 else \
+        gx.schedule.next_planned(c.spell_start, c.last_talk_day, gx.planned_share)
     postponed = False
     if c.last_talk_day is not None and gx.postpone_share > 0.0:
         if gx.s_pending.random() < gx.postpone_share:
             due += gx.postpone_days
+            target += gx.postpone_days
             postponed = True
     s = gx.s_talk
     cv = gx.cv
@@ -240,7 +244,7 @@ def book_next_talk(model, c: Citizen, lead: int | None = None):
         extra = gx.reception_walk
         if gx.s_lateness.random() < gx.late_share:
             extra += gx.late_extra
-    b = Booking(due, prep, talk, doc, extra, phone, postponed)
+    b = Booking(due, target, prep, talk, doc, extra, phone, postponed)
     c.talk = b
     reserve(model, c, b, gx.booking_lead if lead is None else lead)
     if gx.booking_work > 0.0:
@@ -269,18 +273,19 @@ def reserve(model, c: Citizen, b: Booking, lead_days: int):
     latest_timely = model.latest_timely
     pool = c.pool
     if c.member is None:
-        got = pool.book_shared(b.due, earliest, b.minutes, latest_timely, today)
+        got = pool.book_shared(b.target, earliest, b.minutes, latest_timely, today)
         if got is not None:
             b.day, b.member = got
             return
     elif pool.n:
-        day = pool.book_fixed(c.member, b.due, earliest, b.minutes, latest_timely)
+        day = pool.book_fixed(c.member, b.target, earliest, b.minutes, latest_timely)
         if day is not None:
             b.day, b.member = day, c.member
             return
     b.day, b.member = None, None      # no caseworker time anywhere: the talk cannot be held
     if b.due < earliest:
         b.due = earliest
+    b.target = b.due
 
 
 def hold_talk(model, c: Citizen):
@@ -325,6 +330,11 @@ def hold_talk(model, c: Citizen):
     gx.work_reception_walk += b.extra
     if not b.phone:
         model.admin.add_background(None, "reception_registration", gx.registration_minutes)
+        gc.in_person_talks += 1
+        gc.in_person_talk_minutes += b.talk
+    if gx.cert_share > 0.0 and gx.s_certificate.random() < gx.cert_share:
+        model.counters.certificates["follow_up"] += 1
+        pool.add_background(b.member, "certificate_handling", gx.cert_minutes)
     on_time = day <= b.due
     gc.talks_held += 1
     gc.talks_on_time += on_time
@@ -355,6 +365,10 @@ class GroupContext:
         self.s_lateness = streams[f"lateness/{group}"]
         self.s_no_show = streams[f"no_show/{group}"]
         self.s_pending = streams[f"pending_information/{group}"]
+        self.s_certificate = streams[f"medical_certificate/{group}"]
+        self.planned_share = beh.planned_interval_share
+        self.cert_share = beh.medical_certificate_share
+        self.cert_minutes = cfg.medical_certificates.handling_minutes
         self.preparation, self.talk, self.documentation = t.preparation, t.talk, t.documentation
         self.cv, self.first_talk_extra = t.cv, t.first_talk_extra
         in_pp = group in cfg.postponement.groups

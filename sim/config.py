@@ -59,10 +59,20 @@ class GroupVolume:
 
 @dataclass
 class CaseworkerPool:
-    """A team of caseworkers and the benefit groups it serves."""
+    """A team of caseworkers and the benefit groups it serves.
+
+    ``extra_non_bookable_hours`` adds budget lines (hours per FTE-year) to the caseworkers'
+    non-bookable time in this pool only, e.g. the extra sparring of sickness caseworkers.
+    """
 
     caseworkers: int = nonneg()
     serves: list[str] = field(default_factory=list)
+    extra_non_bookable_hours: dict[str, float] = field(default_factory=dict)
+
+    def validate(self, path: str) -> None:
+        for line, hours in self.extra_non_bookable_hours.items():
+            if hours < 0:
+                raise ConfigError(f"'{path}.extra_non_bookable_hours.{line}' = {hours} must not be negative")
 
 
 @dataclass
@@ -71,15 +81,32 @@ class JobcenterProfile:
 
     name: str
     description: str
-    groups: dict[str, GroupVolume]
-    caseworker_pools: dict[str, CaseworkerPool]
-    company_consultants: int = nonneg()
-    admin_staff: int = nonneg()
-    management_fte: float = nonneg()
-    staff_functions_fte: float = nonneg()
-    rehab_team_case_slots_per_meeting: int = nonneg()
+    groups: dict[str, GroupVolume] = field(default_factory=dict)
+    caseworker_pools: dict[str, CaseworkerPool] = field(default_factory=dict)
+    company_consultants: int = nonneg(0)
+    admin_staff: int = nonneg(0)
+    management_fte: float = nonneg(0.0)
+    staff_functions_fte: float = nonneg(0.0)
+    rehab_team_case_slots_per_meeting: int = nonneg(0)
+    members: dict[str, int] = field(default_factory=dict)
+    simulate_per_member: int = nonneg(0)
+
+    @property
+    def is_composite(self) -> bool:
+        """A country (or region) of jobcenters, each simulated on its own (``members``)."""
+        return bool(self.members)
 
     def validate(self, path: str) -> None:
+        if self.members:
+            if self.groups or self.caseworker_pools:
+                raise ConfigError(f"'{path}' lists members and also groups or pools; a composite "
+                                  "profile takes its citizens and staff from its members")
+            for member, count in self.members.items():
+                if count < 0:
+                    raise ConfigError(f"'{path}.members.{member}' = {count} must not be negative")
+            return
+        if not self.groups:
+            raise ConfigError(f"'{path}.groups' is empty: a jobcenter needs at least one group")
         for g in self.groups:
             if g not in GROUPS:
                 raise ConfigError(
@@ -216,7 +243,13 @@ class OfferBehaviour:
 
 @dataclass
 class GroupBehaviour:
-    """How citizens of one group behave and how much work they bring."""
+    """How citizens of one group behave and how much work they bring.
+
+    ``planned_interval_share``: jobcenters plan follow-up talks at this share of the rulebook's
+    maximum interval (1: at the deadline); timeliness is still judged against the deadline.
+    ``medical_certificate_share``: share of held talks after which a medical certificate is
+    obtained (bought, requested and read by the caseworker).
+    """
 
     label: str
     exits: dict[str, ExitRoute]
@@ -225,6 +258,8 @@ class GroupBehaviour:
     no_show_share: float = probability(0.0)
     unplanned_contacts_per_month: float = nonneg(0.0)
     unplanned_contact_minutes: float = nonneg(0.0)
+    planned_interval_share: float = probability(1.0)
+    medical_certificate_share: float = probability(0.0)
     offer: OfferBehaviour = field(default_factory=OfferBehaviour)
 
     def validate(self, path: str) -> None:
@@ -329,6 +364,27 @@ class OfferWork:
 
 
 @dataclass
+class CompanyWork:
+    """Company consultants' contact with employers (direct contact, minutes and hours).
+
+    ``offer_follow_up_minutes_per_week``: follow-up with the company per week of a company-based
+    offer; ``employer_service_hours_per_week``: job orders, recruitment and company visits per
+    consultant and week present.
+    """
+
+    offer_follow_up_minutes_per_week: float = nonneg(0.0)
+    employer_service_hours_per_week: float = nonneg(0.0)
+
+
+@dataclass
+class MedicalCertificates:
+    """Medical certificates obtained during follow-up (beyond LÆ265 for the rehabilitation team)."""
+
+    price_dkk: float = nonneg(0.0)
+    handling_minutes: float = nonneg(0.0)
+
+
+@dataclass
 class RehabTeam:
     """The rehabilitation team: preparation, certificates, weekly meetings with case slots."""
 
@@ -392,6 +448,8 @@ class ModelParams:
     caseload: CaseloadPractice
     postponement: Postponement
     offers: OfferWork
+    company_work: CompanyWork
+    medical_certificates: MedicalCertificates
     rehab_team: RehabTeam
     ly_reassessment: LyReassessment
     reentry: dict[str, Reentry]
@@ -414,6 +472,8 @@ class SimConfig:
     progress: bool = True
 
     def validate(self, path: str) -> None:
+        if self.jobcenter.is_composite:
+            return                       # each member is validated when it is built
         groups = set(self.jobcenter.groups)
         for g in groups:
             if g not in self.rules.groups:

@@ -50,6 +50,9 @@ def cost_lines(cfg: SimConfig, counters: Counters) -> list[CostLine]:
                           jc.total_fte * costs.other_services_per_fte_dkk * years))
     lines.append(CostLine("purchases", "lae265_certificates",
                           counters.certificates.get("lae265", 0) * costs.lae265_price_dkk))
+    lines.append(CostLine("purchases", "follow_up_certificates",
+                          counters.certificates.get("follow_up", 0)
+                          * cfg.model.medical_certificates.price_dkk))
     lines.append(CostLine("purchases", "reassessment_certificates",
                           counters.certificates.get("reassessment", 0)
                           * costs.reassessment_certificate_price_dkk))

@@ -62,7 +62,9 @@ class StaffPool:
 
     def __init__(self, env, name: str, staff_type: str, members: int, wt: WorkingTime,
                  horizon_days: int, appointment_share: float, rng: np.random.Generator,
-                 counters: Counters, log: EventLog, measure_from: int = 0):
+                 counters: Counters, log: EventLog, measure_from: int = 0,
+                 extra_non_bookable: dict[str, float] | None = None,
+                 daily_background: dict[str, float] | None = None):
         self.env = env
         self.name = name
         self.staff_type = staff_type
@@ -73,8 +75,14 @@ class StaffPool:
         self.counters = counters
         self.log = log
         self.rng = rng
-        lines = wt.non_bookable_hours.get(staff_type, {})
+        lines = dict(wt.non_bookable_hours.get(staff_type, {}))
+        for line, hours in (extra_non_bookable or {}).items():
+            lines[line] = lines.get(line, 0.0) + hours
         total_nb = sum(lines.values())
+        if total_nb >= wt.available_hours:
+            raise ValueError(f"pool {name}: non-bookable hours leave no bookable time")
+        # work each member present does every day whatever else happens (minutes per day)
+        self.daily_background = dict(daily_background or {})
         self.non_bookable_share = total_nb / wt.available_hours
         self._nb_lines = {k: v / total_nb for k, v in lines.items()} if total_nb > 0 else {}
         self._build_calendars(wt, appointment_share)
@@ -324,6 +332,8 @@ class StaffPool:
             budget = appt[m] + desk[m]
             appt[m] = desk[m] = 0.0
             worked = 0.0
+            for act, mins in self.daily_background.items():
+                self.add_background(m, act, mins)
             # unplanned contacts arrive today and are served first
             if counts is not None and counts[m]:
                 rate = self.contact_rate[m] + self.shared_rate / n_present

@@ -24,6 +24,9 @@ ACTIVITY_CATEGORY = {
     "rehab_preparation": "indirect_casework",
     "rehab_meeting": "indirect_casework",
     "certificate_request": "indirect_casework",
+    "certificate_handling": "indirect_casework",
+    "offer_follow_up": "direct_contact",
+    "employer_service": "direct_contact",
     "pension_application": "indirect_casework",
     "ly_reassessment": "indirect_casework",
     "reception_walk": "admin_around_casework",
@@ -94,6 +97,8 @@ class GroupCounters:
     absence_rebookings: int = 0
     phone_talks: int = 0
     talk_minutes: float = 0.0
+    in_person_talks: int = 0
+    in_person_talk_minutes: float = 0.0
     talk_total_minutes: float = 0.0
     offers_started: int = 0
     offer_wait_days: float = 0.0

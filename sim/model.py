@@ -53,11 +53,16 @@ class Model:
         self.pools: dict[str, StaffPool] = {}
         self.pool_of_group: dict[str, StaffPool] = {}
         for name, spec in jc.caseworker_pools.items():
-            pool = self._pool(name, "caseworker", spec.caseworkers, wt.appointment_share)
+            pool = self._pool(name, "caseworker", spec.caseworkers, wt.appointment_share,
+                              extra_non_bookable=spec.extra_non_bookable_hours)
             for g in spec.serves:
                 self.pool_of_group[g] = pool
+        days_per_week = wt.workdays_per_year / 52.0
+        service = cfg.model.company_work.employer_service_hours_per_week * 60.0 / days_per_week
         self.consultants = self._pool("company_consultants", "company_consultant",
-                                      jc.company_consultants, 0.0)
+                                      jc.company_consultants, 0.0,
+                                      daily_background={"employer_service": service}
+                                      if service > 0 else None)
         self.admin = self._pool("admin_staff", "admin_staff", jc.admin_staff, 0.0)
         self.schedules = {g: TalkSchedule(r) for g, r in cfg.rules.groups.items()}
         self.rehab_team = RehabTeam(cfg.model.rehab_team.meeting_interval_days,
@@ -70,10 +75,10 @@ class Model:
         self.alive: dict[int, Citizen] = {}
         self._next_id = 0
 
-    def _pool(self, name, staff_type, members, appointment_share) -> StaffPool:
+    def _pool(self, name, staff_type, members, appointment_share, **kwargs) -> StaffPool:
         pool = StaffPool(self.env, name, staff_type, members, self.cfg.model.working_time,
                          self.horizon, appointment_share, self.streams.generator(f"staff/{name}"),
-                         self.counters, self.log, measure_from=self.warmup)
+                         self.counters, self.log, measure_from=self.warmup, **kwargs)
         self.pools[name] = pool
         return pool
 
@@ -131,6 +136,7 @@ class Model:
         transport = s.random() < beh.offer.transport_reimbursement_share
         duration = s.exponential(beh.offer.mean_weeks * 7.0)
         spell = c.spell_no
+        follow_up = cfg.company_work.offer_follow_up_minutes_per_week
         tasks = []
         if company:
             tasks.append((self.consultants, None, "company_forms", cfg.offers.company_form_minutes))
@@ -152,6 +158,9 @@ class Model:
             gc.offer_wait_days += day - now
             gc.first_offer_days.append(day - c.spell_start)
             self.log.add(c.id, g, "offer", day, day + duration, "offer", 0.0)
+            if company and follow_up > 0:
+                self.consultants.add_background(None, "offer_follow_up",
+                                                follow_up * duration / 7.0)
 
         def done(day: int):
             pending[0] -= 1

@@ -23,6 +23,18 @@ def on_time_share(held_on_time: int, held: int, missed: int, overdue: int) -> fl
     return held_on_time / due if due else None
 
 
+def little_spell_days(gc, horizon_days: int) -> float | None:
+    """Mean time in the group per entry (days) by Little's law: mean stock / entries per day.
+
+    Unlike the mean of completed spells, this is biased neither towards the long spells of the
+    initial stock nor towards the short spells that end inside the run.
+    """
+    entries = gc.inflow_new + gc.inflow_reentry + gc.transfers_in
+    if not entries:
+        return None
+    return (gc.stock_area / horizon_days) / (entries / horizon_days)
+
+
 def group_summary(result: RunResult) -> pd.DataFrame:
     """One row per benefit group: flows, stocks, talks, timeliness, offers, durations."""
     cfg = result.cfg
@@ -58,6 +70,9 @@ def group_summary(result: RunResult) -> pd.DataFrame:
             "absence_rebookings": gc.absence_rebookings,
             "phone_talks": gc.phone_talks,
             "mean_talk_minutes": gc.talk_minutes / gc.talks_held if gc.talks_held else None,
+            "in_person_talks": gc.in_person_talks,
+            "mean_in_person_talk_minutes": (gc.in_person_talk_minutes / gc.in_person_talks
+                                            if gc.in_person_talks else None),
             "mean_total_minutes_per_talk": (gc.talk_total_minutes / gc.talks_held
                                             if gc.talks_held else None),
             "talks_per_full_time_person": (gc.talks_held / (gc.stock_area / 365.0)
@@ -68,6 +83,7 @@ def group_summary(result: RunResult) -> pd.DataFrame:
             "mean_days_to_first_offer": _mean(gc.first_offer_days),
             "rehab_cases": gc.rehab_cases,
             "mean_rehab_wait_days": _mean(gc.rehab_wait_days),
+            "mean_spell_days_little": little_spell_days(gc, horizon),
             "spells_completed": len(gc.completed_spell_days),
             "mean_completed_spell_days": _mean(gc.completed_spell_days),
         })

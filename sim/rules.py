@@ -38,3 +38,11 @@ class TalkSchedule:
         if last_talk_day is None:
             return int(spell_start + self.first_talk_days)
         return int(last_talk_day + self.interval(last_talk_day - spell_start))
+
+    def next_planned(self, spell_start: float, last_talk_day: float | None,
+                     share: float) -> int:
+        """The day the jobcenter plans the next talk for: ``share`` of the interval after the
+        last talk (the first talk is planned for its deadline)."""
+        if last_talk_day is None:
+            return int(spell_start + self.first_talk_days)
+        return int(last_talk_day + share * self.interval(last_talk_day - spell_start))

@@ -59,16 +59,31 @@ def test_non_bookable_minutes_are_the_budgeted_share_of_available_minutes(result
 
 
 def test_each_non_bookable_line_gets_its_budgeted_hours_per_staff_member(result):
-    # e.g. 52 h of sparring per caseworker-year, scaled to the horizon
+    # e.g. 52 h of sparring per caseworker-year, plus a pool's own extra lines (the sickness
+    # pool spars 62 h more), scaled to the horizon
     cfg = result.cfg
     years = cfg.horizon_days / 365.0
     lines = cfg.model.working_time.non_bookable_hours
     assert lines
+    pool_specs = cfg.jobcenter.caseworker_pools
     for st, budget in lines.items():
-        members = sum(p.n for p in result.pools.values() if p.staff_type == st)
-        for line, hours in budget.items():
+        pools = [p for p in result.pools.values() if p.staff_type == st]
+        expected: dict[str, float] = {}
+        for p in pools:
+            extra = pool_specs[p.name].extra_non_bookable_hours if p.name in pool_specs else {}
+            for line in set(budget) | set(extra):
+                hours = budget.get(line, 0.0) + extra.get(line, 0.0)
+                expected[line] = expected.get(line, 0.0) + p.n * hours * 60.0 * years
+        for line, minutes in expected.items():
             got = result.counters.non_bookable_minutes.get((st, line), 0.0)
-            assert got == pytest.approx(members * hours * 60.0 * years, rel=1e-9), (st, line)
+            assert got == pytest.approx(minutes, rel=1e-9), (st, line)
+
+
+def test_sickness_caseworkers_spar_more_than_unemployment_insurance_caseworkers(result):
+    share = {name: p.non_bookable_share for name, p in result.pools.items()}
+    extra = result.cfg.jobcenter.caseworker_pools["sickness"].extra_non_bookable_hours["sparring"]
+    available = result.cfg.model.working_time.available_hours
+    assert share["sickness"] - share["adp"] == pytest.approx(extra / available, rel=1e-12)
 
 
 def test_work_per_pool_and_day_fits_in_bookable_time(result):

@@ -1,0 +1,168 @@
+"""Calibration of the national baseline against the QB14/VIVE20 figures.
+
+Targets are data (``conf/calibration/qb14_2013.yaml``). For each replication of a national run
+(:func:`sim.national.run_national`) :func:`simulated_values` computes the simulated counterpart
+of every target; :func:`evaluate` adds the mean, its 95% confidence interval over replications
+and pass/fail; :func:`write_report` writes ``calibration.md``.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from scipy import stats
+
+from .configure import CONF_DIR
+
+DAYS_PER_MONTH = 365.25 / 12
+TARGETS_FILE = CONF_DIR / "calibration" / "qb14_2013.yaml"
+TALK_GROUPS = {"adp": ("adp",), "kth": ("kth_job_ready", "kth_activity_ready"),
+               "sdp": ("sdp_cat1", "sdp_cat2", "sdp_cat3")}
+SICKNESS = ("sdp_cat1", "sdp_cat2", "sdp_cat3")
+STOCKS = {"adp": ("adp",), "cash_benefit": ("kth_job_ready", "kth_activity_ready"),
+          "sickness": (*SICKNESS, "job_clarification"), "ly": ("ly",)}
+# talks per full-time person: the four main groups as counted in 2011-13, before job clarification
+TALK_RATE_GROUPS = ("adp", "kth_job_ready", "kth_activity_ready", *SICKNESS)
+
+
+@dataclass
+class Target:
+    """One calibration target (parameters.md section 6)."""
+
+    id: str
+    label: str
+    target: float
+    tolerance: float
+    tolerance_kind: str
+    source: str
+    unit: str
+
+    def bounds(self) -> tuple[float, float]:
+        """The accepted interval of simulated values."""
+        if self.tolerance_kind == "points":
+            return self.target - self.tolerance, self.target + self.tolerance
+        return self.target * (1 - self.tolerance), self.target * (1 + self.tolerance)
+
+
+def load_targets(path: Path = TARGETS_FILE) -> list[Target]:
+    """The calibration targets."""
+    return [Target(**row) for row in yaml.safe_load(path.read_text(encoding="utf-8"))]
+
+
+def _sum(groups: dict, names, key: str) -> float:
+    return sum(groups.get(g, {}).get(key, 0.0) for g in names)
+
+
+def simulated_values(agg: dict) -> dict[str, float]:
+    """The simulated value of every target from one replication's national aggregate."""
+    t, g = agg["totals"], agg["groups"]
+    years = agg["years"]
+    days = years * 365.0
+    avail, direct = agg["available_hours"], agg["direct_hours"]
+    cw_cons = ("caseworker", "company_consultant")
+    out = {
+        "hours_per_fte": sum(avail.values()) / t["scheduled_staff"] / years,
+        "direct_share_all": sum(direct.values()) / (t["fte"] * agg["budget_hours"] * years),
+        "direct_share_cw_consultants": (sum(direct.get(s, 0.0) for s in cw_cons)
+                                        / sum(avail.get(s, 0.0) for s in cw_cons)),
+        "total_fte": t["fte"],
+        "operating_cost": t["cost_dkk"] / years,
+    }
+    for key, names in TALK_GROUPS.items():
+        n = _sum(g, names, "in_person_talks")
+        out[f"talk_minutes_{key}"] = _sum(g, names, "in_person_minutes") / n if n else math.nan
+    for key, names in STOCKS.items():
+        out[f"stock_{key}"] = _sum(g, names, "mean_stock")
+    main = out["stock_adp"] + out["stock_cash_benefit"] + out["stock_sickness"]
+    out["persons_per_fte"] = main / t["fte"]
+    out["talks_per_person"] = (_sum(g, TALK_RATE_GROUPS, "talks_held") / years
+                               / _sum(g, TALK_RATE_GROUPS, "mean_stock"))
+
+    def months(stock_groups, entry_groups):
+        entries = _sum(g, entry_groups, "entries") / days
+        return _sum(g, stock_groups, "mean_stock") / entries / DAYS_PER_MONTH if entries else math.nan
+
+    out["spell_months_adp"] = months(("adp",), ("adp",))
+    out["spell_months_job_ready"] = months(("kth_job_ready",), ("kth_job_ready",))
+    out["spell_months_activity_ready"] = months(("kth_activity_ready",), ("kth_activity_ready",))
+    # a sickness spell of the 2013 kind runs on through job clarification after 22 weeks
+    out["spell_months_sickness"] = months((*SICKNESS, "job_clarification"), SICKNESS)
+    return out
+
+
+def mean_ci(values: list[float], level: float = 0.95) -> tuple[float, float | None, float | None]:
+    """Mean and two-sided t confidence interval (None with fewer than two values)."""
+    n = len(values)
+    mean = sum(values) / n
+    if n < 2:
+        return mean, None, None
+    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
+    half = stats.t.ppf(0.5 + level / 2, n - 1) * sd / math.sqrt(n)
+    return mean, mean - half, mean + half
+
+
+def evaluate(per_replication: list[dict[str, float]], targets: list[Target]) -> list[dict]:
+    """One row per target: source value, simulated mean and 95% CI, tolerance, pass/fail."""
+    rows = []
+    for tgt in targets:
+        values = [rep[tgt.id] for rep in per_replication]
+        mean, lo, hi = mean_ci(values)
+        low, high = tgt.bounds()
+        rows.append({"id": tgt.id, "label": tgt.label, "source": tgt.source, "unit": tgt.unit,
+                     "target": tgt.target, "simulated": mean, "ci_low": lo, "ci_high": hi,
+                     "accepted_low": low, "accepted_high": high,
+                     "tolerance": tgt.tolerance, "tolerance_kind": tgt.tolerance_kind,
+                     "passed": bool(low - 1e-9 * abs(low) <= mean <= high + 1e-9 * abs(high))})
+    return rows
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if unit == "share":
+        return f"{value * 100:.1f}%"
+    if unit == "DKK":
+        return f"DKK {value / 1e9:.3f} billion"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.2f}"
+
+
+def _tolerance(row: dict) -> str:
+    if row["tolerance_kind"] == "points":
+        return f"±{row['tolerance'] * 100:.0f} points"
+    if row["tolerance"] == 0:
+        return "exact"
+    return f"±{row['tolerance'] * 100:.0f}%"
+
+
+def report_markdown(rows: list[dict], meta: dict) -> str:
+    """``calibration.md``: every target with source value, simulated value and CI, pass/fail."""
+    passed = sum(r["passed"] for r in rows)
+    lines = [
+        "# Calibration of the national baseline",
+        "",
+        f"Profile: {meta['profile']} ({meta['jobcenters']} jobcenters, {meta['simulated']} "
+        f"simulated one by one) · Scenario: {meta['scenario']} · Seed: {meta['seed']} · "
+        f"Replications: {meta['replications']} · Measured period: {meta['horizon_days']} days "
+        f"after a warm-up of {meta['warmup_days']} days · Run time: {meta['wall_seconds']:.0f} s "
+        f"on {meta['workers']} worker process(es)",
+        "",
+        f"**{passed} of {len(rows)} targets within tolerance.** The simulated value is the mean "
+        "over replications; the interval is its 95% confidence interval (t distribution over "
+        "replications; shown only with two or more replications).",
+        "",
+        "| Target | Source | Source value | Simulated | 95% CI | Tolerance | Result |",
+        "| --- | --- | ---: | ---: | --- | --- | --- |",
+    ]
+    for r in rows:
+        ci = ("–" if r["ci_low"] is None else
+              f"{_fmt(r['ci_low'], r['unit'])} – {_fmt(r['ci_high'], r['unit'])}")
+        lines.append(f"| {r['label']} | {r['source']} | {_fmt(r['target'], r['unit'])} | "
+                     f"{_fmt(r['simulated'], r['unit'])} | {ci} | {_tolerance(r)} | "
+                     f"{'pass' if r['passed'] else '**fail**'} |")
+    lines += ["", "How the simulated values are computed and which parameters were fitted is "
+              "explained in docs/calibration.md.", ""]
+    return "\n".join(lines)

@@ -1,0 +1,184 @@
+"""A country of jobcenters: every member simulated as its own jobcenter, results added up.
+
+A composite profile (``conf/jobcenter/national.yaml``) lists member profiles and how many
+jobcenters of each the country has. Each jobcenter is a separate simulation with its own seed
+(pooling citizens of different jobcenters would overstate the gains of shared caseloads), run in
+worker processes. ``simulate_per_member`` > 0 simulates only that many jobcenters of each profile
+and weights them up to the profile's count: a documented, cheaper estimate of the same national
+figures (shares and ratios are unchanged by the weighting; totals are weighted sums).
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import yaml
+
+from .config import JobcenterProfile, SimConfig
+from .configure import CONF_DIR
+from .schema import ConfigError, build
+
+MAIN_GROUPS = {              # the calibration's group aggregates (parameters.md sections 5-6)
+    "adp": ("adp",),
+    "cash_benefit": ("kth_job_ready", "kth_activity_ready"),
+    "sickness": ("sdp_cat1", "sdp_cat2", "sdp_cat3", "job_clarification"),
+    "ly": ("ly",),
+}
+
+
+@dataclass
+class Member:
+    """One jobcenter to simulate: its profile, index in the country and weight."""
+
+    profile: str
+    index: int
+    weight: float
+    cfg: SimConfig
+
+
+def load_profile(name: str) -> JobcenterProfile:
+    """A single-jobcenter profile from ``conf/jobcenter/NAME.yaml``."""
+    path = CONF_DIR / "jobcenter" / f"{name}.yaml"
+    if not path.is_file():
+        valid = sorted(p.stem for p in path.parent.glob("*.yaml"))
+        raise ConfigError(f"composite profile names unknown member '{name}'; valid: "
+                          + ", ".join(valid))
+    profile = build(JobcenterProfile, yaml.safe_load(path.read_text(encoding="utf-8")),
+                    f"jobcenter[{name}]")
+    if profile.is_composite:
+        raise ConfigError(f"member '{name}' is itself a composite profile")
+    return profile
+
+
+def member_seed(seed: int, index: int) -> int:
+    """The base seed of jobcenter ``index`` in a country run with base ``seed``."""
+    return int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
+
+
+def members(cfg: SimConfig) -> list[Member]:
+    """The jobcenters a composite run simulates, with their weights."""
+    out: list[Member] = []
+    index = 0
+    per = cfg.jobcenter.simulate_per_member
+    for name, count in cfg.jobcenter.members.items():
+        if count == 0:
+            continue
+        profile = load_profile(name)
+        n_sim = count if per <= 0 else min(per, count)
+        for k in range(count):
+            if k < n_sim:
+                member_cfg = dataclasses.replace(cfg, jobcenter=profile,
+                                                 seed=member_seed(cfg.seed, index))
+                member_cfg.validate("")
+                out.append(Member(name, index, count / n_sim, member_cfg))
+            index += 1
+    return out
+
+
+def run_member(args: tuple[Member, int]) -> dict:
+    """Simulate one jobcenter (one replication); returns its headline and per-group summary."""
+    from .model import run
+    from .results import group_summary, headline
+
+    member, replication = args
+    result = run(member.cfg, replication)
+    return {
+        "profile": member.profile,
+        "index": member.index,
+        "weight": member.weight,
+        "replication": replication,
+        "headline": headline(result),
+        "summary": group_summary(result).to_dict("records"),
+        "fte_total": member.cfg.jobcenter.total_fte,
+        "scheduled_staff": sum(p.n for p in result.pools.values()),
+    }
+
+
+def aggregate(outputs: list[dict], horizon_days: int, available_hours: float) -> dict:
+    """National figures of one replication from its members' outputs (weighted sums)."""
+    years = horizon_days / 365.0
+    tot = {"fte": 0.0, "scheduled_staff": 0.0, "cost_dkk": 0.0, "citizens": 0.0, "talks": 0.0,
+           "talks_on_time": 0.0, "talks_due": 0.0}
+    avail: dict[str, float] = {}
+    direct: dict[str, float] = {}
+    group: dict[str, dict[str, float]] = {}
+    cost_lines: dict[str, float] = {}
+    for out in outputs:
+        w = out["weight"]
+        h = out["headline"]
+        tot["fte"] += w * out["fte_total"]
+        tot["scheduled_staff"] += w * out["scheduled_staff"]
+        tot["cost_dkk"] += w * h["operating_cost_dkk"]
+        tot["citizens"] += w * h["citizens_simulated"]
+        for key, dkk in h["cost_lines_dkk"].items():
+            cost_lines[key] = cost_lines.get(key, 0.0) + w * dkk
+        for st, hours in h["available_hours"].items():
+            avail[st] = avail.get(st, 0.0) + w * hours
+            share = h["direct_contact_share"].get(st) or 0.0
+            direct[st] = direct.get(st, 0.0) + w * share * hours
+        for row in out["summary"]:
+            g = group.setdefault(row["group"], {})
+            entries = row["inflow_new"] + row["inflow_reentry"] + row["transfers_in"]
+            in_person_minutes = (row["mean_in_person_talk_minutes"] or 0.0) * row["in_person_talks"]
+            for key, value in (("mean_stock", row["mean_stock"]), ("entries", entries),
+                               ("talks_held", row["talks_held"]),
+                               ("talks_on_time", row["talks_on_time"]),
+                               ("talks_due", row["talks_held"] + row["talks_missed"]
+                                + row["talks_overdue_at_end"]),
+                               ("in_person_talks", row["in_person_talks"]),
+                               ("in_person_minutes", in_person_minutes)):
+                g[key] = g.get(key, 0.0) + w * (value or 0.0)
+    for g in group.values():
+        tot["talks"] += g["talks_held"]
+        tot["talks_on_time"] += g["talks_on_time"]
+        tot["talks_due"] += g["talks_due"]
+    return {"totals": tot, "available_hours": avail, "direct_hours": direct, "groups": group,
+            "cost_lines_dkk": cost_lines, "years": years, "budget_hours": available_hours}
+
+
+def run_national(cfg: SimConfig, replications: int = 1, workers: int = 0,
+                 progress: Callable[[float], None] | None = None) -> dict:
+    """Simulate every member jobcenter for each replication; returns per-replication aggregates.
+
+    ``workers`` = 0 uses every core. Results are identical whatever the number of workers.
+    """
+    plan = members(cfg)
+    if not plan:
+        raise ConfigError(f"composite profile '{cfg.jobcenter.name}' has no members to simulate")
+    jobs = [(m, r) for r in range(replications) for m in plan]
+    # largest jobcenters first, so the last jobs to finish are short ones
+    order = sorted(range(len(jobs)), key=lambda i: -_size(jobs[i][0]))
+    workers = workers or os.cpu_count() or 1
+    t0 = time.perf_counter()
+    outputs: list[dict | None] = [None] * len(jobs)
+    done = 0
+    if workers == 1:
+        for i in order:
+            outputs[i] = run_member(jobs[i])
+            done += 1
+            if progress:
+                progress(done / len(jobs))
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for i, out in zip(order, pool.map(run_member, [jobs[i] for i in order])):
+                outputs[i] = out
+                done += 1
+                if progress:
+                    progress(done / len(jobs))
+    per_rep = []
+    for r in range(replications):
+        reps = [o for o in outputs if o is not None and o["replication"] == r]
+        per_rep.append(aggregate(reps, cfg.horizon_days, cfg.model.working_time.available_hours))
+    return {"replications": per_rep, "members": len(plan),
+            "jobcenters": sum(cfg.jobcenter.members.values()),
+            "member_outputs": outputs, "wall_seconds": time.perf_counter() - t0,
+            "workers": workers}
+
+
+def _size(member: Member) -> float:
+    return sum(v.initial_stock + v.inflow_per_year for v in member.cfg.jobcenter.groups.values())
