@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import simpy
 
 from .jobcenter import DeskTask
@@ -22,7 +23,7 @@ class Booking:
     """A talk reserved in a caseworker's appointment book (minutes of each component)."""
 
     __slots__ = ("day", "member", "due", "target", "preparation", "talk", "documentation",
-                 "extra", "phone", "postponed")
+                 "extra", "phone", "postponed", "minutes")
 
     def __init__(self, due, target, preparation, talk, documentation, extra, phone, postponed):
         self.day: int | None = None
@@ -35,10 +36,18 @@ class Booking:
         self.extra = extra
         self.phone = phone
         self.postponed = postponed
+        self.minutes = preparation + talk + documentation + extra   # reserved in the book
 
-    @property
-    def minutes(self) -> float:
-        return self.preparation + self.talk + self.documentation + self.extra
+    def fit(self, longest: float) -> None:
+        """Shorten preparation and documentation so the talk fits in ``longest`` minutes (a
+        caseworker's whole bookable day): the rare extreme draw is finished within the day."""
+        desk = self.preparation + self.documentation
+        over = self.minutes - longest
+        if desk > 0 and over > 0:
+            keep = max(0.0, 1.0 - over / desk)
+            self.preparation *= keep
+            self.documentation *= keep
+            self.minutes = self.preparation + self.talk + self.documentation + self.extra
 
 
 class Citizen:
@@ -83,8 +92,16 @@ def life(model, c: Citizen, group: str, plan, elapsed: float, visitation: bool):
     env = model.env
     start_spell(model, c, group, plan, env.now - elapsed, visitation)
     while True:
-        t = min(c.talk_day if c.talk is not None else INF, c.end_day, c.referral_day,
-                c.offer_day, c.reassess_day)
+        b = c.talk
+        t = INF if b is None else (b.day if b.day is not None else b.due)
+        if c.end_day < t:
+            t = c.end_day
+        if c.referral_day < t:
+            t = c.referral_day
+        if c.offer_day < t:
+            t = c.offer_day
+        if c.reassess_day < t:
+            t = c.reassess_day
         if t == INF:
             t = model.horizon + 1.0      # nothing more can happen to this citizen in the run
         c.wake_at = t
@@ -217,44 +234,43 @@ def book_next_talk(model, c: Citizen, lead: int | None = None):
     if c.member is None and gx.keep_fixed and \
             model.env.now - c.spell_start > gx.fixed_after_days:
         _make_fixed(c)
-    due = gx.schedule.next_due(c.spell_start, c.last_talk_day)
-    target = due if gx.planned_share >= 1.0 else \
-        gx.schedule.next_planned(c.spell_start, c.last_talk_day, gx.planned_share)
+    last = c.last_talk_day
+    if last is None:
+        due = target = int(c.spell_start + gx.schedule.first_talk_days)
+    else:
+        interval = gx.schedule.interval(last - c.spell_start)
+        due = int(last + interval)
+        target = due if gx.planned_share >= 1.0 else int(last + gx.planned_share * interval)
     postponed = False
     if c.last_talk_day is not None and gx.postpone_share > 0.0:
         if gx.s_pending.random() < gx.postpone_share:
             due += gx.postpone_days
             target += gx.postpone_days
             postponed = True
-    s = gx.s_talk
-    cv = gx.cv
-    prep = s.lognormal_mean_cv(gx.preparation, cv)
-    talk = s.lognormal_mean_cv(gx.talk, cv)
-    doc = s.lognormal_mean_cv(gx.documentation, cv)
+    prep, talk, doc, u_channel, u_late = gx.draws.next()
     if c.last_talk_day is None:
         talk += gx.first_talk_extra
     if c.member is None and gx.shared_saved > 0.0 and prep + doc > 0.0:
         keep = 1.0 - min(gx.shared_saved, prep + doc) / (prep + doc)
         prep, doc = prep * keep, doc * keep
-    phone = gx.s_channel.random() < gx.phone_share
+    phone = u_channel < gx.phone_share
     extra = 0.0
     if phone:
         talk *= gx.phone_factor
     else:
         extra = gx.reception_walk
-        if gx.s_lateness.random() < gx.late_share:
+        if u_late < gx.late_share:
             extra += gx.late_extra
     b = Booking(due, target, prep, talk, doc, extra, phone, postponed)
     c.talk = b
     reserve(model, c, b, gx.booking_lead if lead is None else lead)
-    if gx.booking_work > 0.0:
+    if gx.booking_work > 0.0:          # booking and letter, done at the desk (see StaffPool)
         if gx.booked_by_admin:
-            model.admin.add_background(None, "booking", gx.booking_minutes)
-            model.admin.add_background(None, "invitation_letter", gx.letter_minutes)
+            model.admin.unassigned_bookings += 1
         else:
             member = b.member if b.member is not None else c.member
-            c.pool.add_background(member, "booking", gx.booking_minutes)
-            c.pool.add_background(member, "invitation_letter", gx.letter_minutes)
+            if member is not None:
+                c.pool.bookings[member] += 1
 
 
 def _make_fixed(c: Citizen):
@@ -272,6 +288,8 @@ def reserve(model, c: Citizen, b: Booking, lead_days: int):
     earliest = today + lead_days if lead_days > 0 or model.env.now == today else today + 1
     latest_timely = model.latest_timely
     pool = c.pool
+    if b.minutes > pool.longest_talk > 0.0:
+        b.fit(pool.longest_talk)
     if c.member is None:
         got = pool.book_shared(b.target, earliest, b.minutes, latest_timely, today)
         if got is not None:
@@ -329,7 +347,7 @@ def hold_talk(model, c: Citizen):
     gx.work_documentation += b.documentation
     gx.work_reception_walk += b.extra
     if not b.phone:
-        model.admin.add_background(None, "reception_registration", gx.registration_minutes)
+        model.admin.registrations += 1
         gc.in_person_talks += 1
         gc.in_person_talk_minutes += b.talk
     if gx.cert_share > 0.0 and gx.s_certificate.random() < gx.cert_share:
@@ -360,9 +378,8 @@ class GroupContext:
         streams = model.streams
         self.schedule = model.schedules[group]
         self.counters = model.counters.groups[group]
-        self.s_talk = streams[f"talk_minutes/{group}"]
-        self.s_channel = streams[f"channel/{group}"]
-        self.s_lateness = streams[f"lateness/{group}"]
+        self.draws = TalkDraws(streams.generator(f"talk/{group}"), t.preparation, t.talk,
+                               t.documentation, t.cv)
         self.s_no_show = streams[f"no_show/{group}"]
         self.s_pending = streams[f"pending_information/{group}"]
         self.s_certificate = streams[f"medical_certificate/{group}"]
@@ -407,3 +424,43 @@ class GroupContext:
                                   ("no_show", self.work_no_show)):
             if minutes:
                 counters.work("caseworker", activity, minutes)
+
+
+class TalkDraws:
+    """The random draws of one talk booking, made in blocks for a whole group.
+
+    Each booking takes one tuple: preparation, talk and documentation minutes (lognormal with
+    the group's means and coefficient of variation), and uniforms for the channel (phone or in
+    person) and for late arrival. A fixed number of draws per booking keeps scenarios that
+    change how talks are handled on the same random numbers talk by talk.
+    """
+
+    __slots__ = ("rng", "means", "cv", "buf", "i")
+
+    def __init__(self, rng, preparation: float, talk: float, documentation: float, cv: float):
+        self.rng = rng
+        self.means = (preparation, talk, documentation)
+        self.cv = cv
+        self.buf: list[tuple] = []
+        self.i = 0
+
+    def _fill(self, n: int = 1024) -> None:
+        z = self.rng.standard_normal((3, n))
+        u = self.rng.random((2, n))
+        cols = []
+        s2 = math.log1p(self.cv * self.cv)
+        for k, mean in enumerate(self.means):
+            if self.cv <= 0.0 or mean <= 0.0:
+                cols.append(np.full(n, float(mean)))
+            else:
+                cols.append(mean * np.exp(math.sqrt(s2) * z[k] - 0.5 * s2))
+        self.buf = list(zip(*(c.tolist() for c in cols), u[0].tolist(), u[1].tolist()))
+        self.i = 0
+
+    def next(self) -> tuple[float, float, float, float, float]:
+        """(preparation, talk, documentation minutes, uniform for channel, uniform for lateness)"""
+        if self.i >= len(self.buf):
+            self._fill()
+        v = self.buf[self.i]
+        self.i += 1
+        return v

@@ -96,6 +96,13 @@ class StaffPool:
         self.shared_rate = 0.0
         self.shared_minutes = 0.0
         self.talk_used = [0.0] * members           # minutes of talks held today per member
+        # talks booked per member (their booking and letter work) and work for anyone in the
+        # pool (reception registrations, centrally booked talks), turned into desk work daily
+        self.bookings = [0] * members
+        self.booking_work: tuple[tuple[str, float], ...] = ()
+        self.registrations = 0
+        self.registration_minutes = 0.0
+        self.unassigned_bookings = 0
         self.labels = [f"{name}:{m}" for m in range(members)]
         # per-day series for the whole pool (minutes)
         self.day_available = [0.0] * horizon_days
@@ -139,6 +146,8 @@ class StaffPool:
         appt = np.where(open_days, (bookable * appointment_share)[:, None], 0.0)
         desk = np.where(open_days, (bookable * (1.0 - appointment_share))[:, None], 0.0)
         self.appt_full = (bookable * appointment_share).tolist()   # a whole day's appointment time
+        # the longest talk a day can hold: its whole bookable time (0 with no staff)
+        self.longest_talk = float(bookable.min()) - 1e-6 if n else 0.0
         self.per_day_available = per_day.tolist()
         self.present = present.T.tolist()          # day-major: present[d][m]
         self.sick = sick.T.tolist()
@@ -318,33 +327,57 @@ class StaffPool:
         lam = np.array(self.contact_rate)
         if n_present:
             lam = lam + np.array(present, dtype=float) * (self.shared_rate / n_present)
-        counts = self.rng.poisson(np.maximum(lam, 0.0)) if lam.any() else None
+        counts = self.rng.poisson(np.maximum(lam, 0.0)).tolist() if lam.any() else None
+        # work arriving today that is not tied to a member's own citizens: shared out
+        arriving = dict(self.daily_background)
+        if n_present and (self.registrations or self.unassigned_bookings):
+            if self.registrations:
+                arriving["reception_registration"] = (arriving.get("reception_registration", 0.0)
+                                                      + self.registrations
+                                                      * self.registration_minutes / n_present)
+            for act, mins in self.booking_work:
+                arriving[act] = (arriving.get(act, 0.0)
+                                 + self.unassigned_bookings * mins / n_present)
+            self.registrations = self.unassigned_bookings = 0
+        arriving_total = sum(arriving.values())
+        done: dict[str, float] = {}          # background minutes worked today, by activity
         available = worked_total = idle_total = 0.0
         contact_minutes_total = 0.0
+        nb_share = self.non_bookable_share
+        talk_used, bookings = self.talk_used, self.bookings
+        background, by_activity = self.background, self.background_by_activity
         for m in range(self.n):
-            tu = self.talk_used[m]
-            self.talk_used[m] = 0.0
+            tu = talk_used[m]
+            talk_used[m] = 0.0
             if not present[m]:
                 continue
             avail = self.per_day_available[m]
             available += avail
-            nb = avail * self.non_bookable_share
             budget = appt[m] + desk[m]
             appt[m] = desk[m] = 0.0
             worked = 0.0
-            for act, mins in self.daily_background.items():
-                self.add_background(m, act, mins)
-            # unplanned contacts arrive today and are served first
+            acts = by_activity[m]
+            if arriving_total:
+                for act, mins in arriving.items():
+                    acts[act] = acts.get(act, 0.0) + mins
+                background[m] += arriving_total
+            k = bookings[m]
+            if k:
+                bookings[m] = 0
+                for act, mins in self.booking_work:
+                    acts[act] = acts.get(act, 0.0) + k * mins
+                    background[m] += k * mins
+            # unplanned contacts arrive today and are served first; those beyond the day's
+            # desk time are assumed to be resolved by other channels
             if counts is not None and counts[m]:
                 rate = self.contact_rate[m] + self.shared_rate / n_present
-                mean_minutes = ((self.contact_minutes[m] + self.shared_minutes / n_present) / rate
-                                if rate > 0 else 0.0)
-                want = counts[m] * mean_minutes
-                w = want if want < budget else budget
-                budget -= w
-                worked += w
-                contact_minutes_total += w
-                # unserved contacts are assumed to be resolved by other channels
+                if rate > 0:
+                    want = counts[m] * (self.contact_minutes[m]
+                                        + self.shared_minutes / n_present) / rate
+                    w = want if want < budget else budget
+                    budget -= w
+                    worked += w
+                    contact_minutes_total += w
             q = self.queue[m]
             while q and budget > _EPS:
                 task = q[0]
@@ -364,24 +397,26 @@ class StaffPool:
                             day + 0.5, self.labels[m], task.minutes)
                     if task.on_done is not None:
                         task.on_done(day)
-            bg = self.background[m]
+            bg = background[m]
             if bg > _EPS and budget > _EPS:
                 w = bg if bg < budget else budget
                 share = w / bg
-                acts = self.background_by_activity[m]
                 for act, mins in acts.items():
-                    counters.work(st, act, mins * share)
+                    done[act] = done.get(act, 0.0) + mins * share
                     acts[act] = mins * (1.0 - share)
-                self.background[m] = bg - w
+                background[m] = bg - w
                 budget -= w
                 worked += w
-            for line, frac in self._nb_lines.items():
-                counters.non_bookable_minutes[(st, line)] += nb * frac
-            idle = avail - nb - tu - worked
-            if idle < 0.0:
-                idle = 0.0 if idle > -1e-6 else idle
+            idle = avail * (1.0 - nb_share) - tu - worked
+            if -1e-6 < idle < 0.0:             # rounding; a real shortfall stays visible
+                idle = 0.0
             worked_total += tu + worked
             idle_total += idle
+        for act, mins in done.items():
+            counters.work(st, act, mins)
+        nb_total = available * nb_share
+        for line, frac in self._nb_lines.items():
+            counters.non_bookable_minutes[(st, line)] += nb_total * frac
         if contact_minutes_total:
             counters.work(st, "unplanned_contact", contact_minutes_total)
             log.add(-1, "", "unplanned_contact", day + 0.5, day + 0.5, name, contact_minutes_total)

@@ -64,6 +64,13 @@ class Model:
                                       daily_background={"employer_service": service}
                                       if service > 0 else None)
         self.admin = self._pool("admin_staff", "admin_staff", jc.admin_staff, 0.0)
+        practice = cfg.model.talks
+        booking_work = tuple((act, mins) for act, mins in (
+            ("booking", practice.booking_minutes),
+            ("invitation_letter", practice.letter_rewrite_minutes)) if mins > 0)
+        for pool in self.pools.values():
+            pool.booking_work = booking_work
+        self.admin.registration_minutes = practice.reception_registration_minutes
         self.schedules = {g: TalkSchedule(r) for g, r in cfg.rules.groups.items()}
         self.rehab_team = RehabTeam(cfg.model.rehab_team.meeting_interval_days,
                                     jc.rehab_team_case_slots_per_meeting)

@@ -86,14 +86,15 @@ class SpellPlanner:
         routes = self._routes[group]
         cum = np.array(self._cum[group])
         idx = np.searchsorted(cum, rng.random(k), side="right").clip(max=len(routes) - 1)
-        plans = []
-        for i in idx:
-            name, route = routes[i]
-            r = route
+        lengths = np.empty(k)
+        for i, (_, r) in enumerate(routes):          # gamma lengths, one vector per route
+            mask = idx == i
             shape = (r.mean_months / r.sd_months) ** 2
             scale = r.sd_months ** 2 / r.mean_months * DAYS_PER_MONTH
-            length = float(rng.gamma(shape, scale))
-            plans.append(self._apply_limit(group, name, route, length, float(rng.random())))
+            lengths[mask] = rng.gamma(shape, scale, int(mask.sum()))
+        limit_u = rng.random(k).tolist()
+        plans = [self._apply_limit(group, routes[i][0], routes[i][1], length, u)
+                 for i, length, u in zip(idx.tolist(), lengths.tolist(), limit_u)]
         in_group = np.array(
             [p.length + (rehab_pipeline_days if p.via_rehab_team else 0.0) for p in plans]
         )
