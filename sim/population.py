@@ -92,15 +92,22 @@ class SpellPlanner:
             shape = (r.mean_months / r.sd_months) ** 2
             scale = r.sd_months ** 2 / r.mean_months * DAYS_PER_MONTH
             lengths[mask] = rng.gamma(shape, scale, int(mask.sum()))
-        limit_u = rng.random(k).tolist()
-        plans = [self._apply_limit(group, routes[i][0], routes[i][1], length, u)
-                 for i, length, u in zip(idx.tolist(), lengths.tolist(), limit_u)]
-        in_group = np.array(
-            [p.length + (rehab_pipeline_days if p.via_rehab_team else 0.0) for p in plans]
-        )
+        limit_u = rng.random(k)
+        # time each candidate spends in the group (vectorised form of _apply_limit)
+        rehab = np.array([r.via_rehab_team for _, r in routes])[idx]
+        in_group = lengths.copy()
+        lim = self.cfg.rules.groups[group].duration_limit
+        cut = np.zeros(k, dtype=bool)
+        if lim is not None:
+            over = lengths > lim.days
+            cut = over & ((limit_u < lim.share) | (lim.otherwise == "exit"))
+            in_group[cut] = lim.days
+        in_group[rehab & ~cut] += rehab_pipeline_days
         chosen = rng.choice(k, size=n, replace=True, p=in_group / in_group.sum())
         elapsed = rng.random(n) * in_group[chosen]
-        return [(plans[c], float(e)) for c, e in zip(chosen, elapsed)]
+        return [(self._apply_limit(group, routes[idx[c]][0], routes[idx[c]][1],
+                                   float(lengths[c]), float(limit_u[c])), float(e))
+                for c, e in zip(chosen.tolist(), elapsed.tolist())]
 
 
 class _GammaBlock:
