@@ -28,26 +28,58 @@ def _task(cfg) -> None:
     """Hydra task: validate, simulate, write the run directory."""
     from hydra.core.hydra_config import HydraConfig
 
-    from .model import run
-    from .output import write_run
+    from .experiment import baseline_config, run_experiment, summary_lines, write_experiment
     from .progress import ProgressBar
 
     hc = HydraConfig.get()
     try:
         sim_cfg, description = apply_scenario(cfg, list(hc.overrides.task))
+        base_cfg, base_description = baseline_config(cfg, list(hc.overrides.task))
     except ConfigError as exc:
         fail(str(exc))
     run_dir = Path(hc.runtime.output_dir)
     label = f"{sim_cfg.scenario} / {sim_cfg.jobcenter.name}"
-    bar = ProgressBar(label) if sim_cfg.progress else None
-    result = run(sim_cfg, progress=bar)
-    metrics = write_run(run_dir, result, description)
+    if sim_cfg.jobcenter.is_composite:
+        _run_country(sim_cfg, description, run_dir, label)
+        return
+    exp = run_experiment(sim_cfg, description, base_cfg, base_description,
+                         progress_factory=ProgressBar if sim_cfg.progress else None,
+                         log=None if not sim_cfg.progress else
+                         (lambda m: print(m, file=sys.stderr, flush=True)))
+    metrics = write_experiment(run_dir, exp)
     share = metrics["talks_on_time_share"]
     print(f"{label}: {metrics['citizens_simulated']:,} citizens, "
           f"{metrics['talks_held']:,} talks held"
           + (f" ({share:.1%} on time)" if share is not None else "")
-          + f", operating cost DKK {metrics['operating_cost_dkk'] / 1e6:,.1f} million, "
-          f"{result.wall_seconds:.1f} s")
+          + f", operating cost DKK {metrics['operating_cost_dkk'] / 1e6:,.1f} million"
+          + (f" over {sim_cfg.horizon_days:,} days" if sim_cfg.horizon_days != 365 else "")
+          + f", {exp.first_result.wall_seconds:.1f} s (replication 1)")
+    for line in summary_lines(exp):
+        print(line)
+    print(f"results: {run_dir}")
+
+
+def _run_country(cfg, description: dict, run_dir: Path, label: str) -> None:
+    """A composite profile (e.g. jobcenter=national): every jobcenter simulated on its own,
+    added up, and compared with the calibration targets (calibration.md)."""
+    from .national import run_national
+    from .national_output import write_national
+    from .progress import ProgressBar
+
+    if cfg.warmup_days == "auto":
+        fail("warmup_days=auto is not available for a composite jobcenter profile; "
+             "give the warm-up in days (default 182)")
+    replications = cfg.min_replications if cfg.replications == "auto" else cfg.replications
+    try:
+        result = run_national(cfg, replications=replications, workers=cfg.workers,
+                              progress=ProgressBar(label) if cfg.progress else None)
+    except ConfigError as exc:
+        fail(str(exc))
+    rows = write_national(run_dir, cfg, result, description)
+    passed = sum(r["passed"] for r in rows)
+    print(f"{label}: {result['jobcenters']} jobcenters ({result['members']} simulated), "
+          f"{replications} replication(s), {result['wall_seconds']:.0f} s; "
+          f"calibration: {passed} of {len(rows)} targets within tolerance")
     print(f"results: {run_dir}")
 
 

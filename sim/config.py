@@ -14,7 +14,7 @@ minutes, working time in hours per full-time-equivalent year, money in DKK.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Optional
+from typing import Any, Literal, Optional
 
 from .schema import ConfigError, build, nonneg, positive, probability
 
@@ -467,11 +467,17 @@ class SimConfig:
     model: ModelParams
     seed: int = nonneg(2014)
     horizon_days: int = positive(365)
-    warmup_days: int = nonneg(0)
+    warmup_days: Any = 0                  # whole days >= 0, or "auto" (sim.warmup, MSER-5)
     event_log: bool = True
     progress: bool = True
+    replications: Any = "auto"            # whole number >= 1, or "auto" (sim.experiment)
+    precision: float = positive(0.05)     # relative CI half-width target of replications=auto
+    max_replications: int = positive(20)
+    min_replications: int = positive(3)
+    workers: int = nonneg(0)              # processes for replications; 0: one per CPU core
 
     def validate(self, path: str) -> None:
+        _check_run_control(self)
         if self.jobcenter.is_composite:
             return                       # each member is validated when it is built
         groups = set(self.jobcenter.groups)
@@ -505,6 +511,26 @@ class SimConfig:
         for g in self.model.reentry:
             if g not in GROUPS:
                 raise ConfigError(f"unknown group 'model.reentry.{g}'; valid: {', '.join(GROUPS)}")
+
+
+def _whole_or_auto(value: Any, lowest: int) -> bool:
+    """True for ``"auto"`` and for whole numbers (not booleans) >= ``lowest``."""
+    if value == "auto":
+        return True
+    return isinstance(value, int) and not isinstance(value, bool) and value >= lowest
+
+
+def _check_run_control(cfg: SimConfig) -> None:
+    """The experiment keys: warm-up, number of replications and their precision target."""
+    if not _whole_or_auto(cfg.warmup_days, 0):
+        raise ConfigError(f"'warmup_days' = {cfg.warmup_days!r} must be a whole number of days "
+                          "(0 or more) or auto")
+    if not _whole_or_auto(cfg.replications, 1):
+        raise ConfigError(f"'replications' = {cfg.replications!r} must be a whole number of at "
+                          "least 1 or auto")
+    if cfg.max_replications < cfg.min_replications:
+        raise ConfigError(f"'max_replications' = {cfg.max_replications} must not be less than "
+                          f"'min_replications' = {cfg.min_replications}")
 
 
 def load(raw: dict) -> SimConfig:

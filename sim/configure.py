@@ -152,6 +152,7 @@ def _compose_error(exc: Exception, overrides: list[str]) -> ConfigError:
     if "Could not override" in first or "not in struct" in text:
         key = first.split("'")[1] if "'" in first else first
         top = ["scenario", "seed", "horizon_days", "warmup_days", "event_log", "progress",
+               "replications", "precision", "min_replications", "max_replications", "workers",
                *CONFIG_GROUPS]
         leaf = key.split(".")[-1]
         close = difflib.get_close_matches(leaf, top, n=1)

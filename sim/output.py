@@ -85,8 +85,13 @@ def event_log_frame(result: RunResult) -> pd.DataFrame:
     return df
 
 
-def write_run(run_dir: Path, result: RunResult, description: dict) -> dict:
-    """Write config, provenance, metrics, summary, event log and report; returns the metrics."""
+def write_run(run_dir: Path, result: RunResult, description: dict, extra_info: dict | None = None,
+              report: bool = True) -> dict:
+    """Write config, provenance, metrics, summary, event log and report; returns the metrics.
+
+    ``extra_info`` is added to ``run_info.json`` (an experiment's replications and warm-up);
+    ``report=False`` leaves the single-run report out (a comparison writes its own).
+    """
     run_dir = Path(run_dir)
     cfg = result.cfg
     atomic_write_text(run_dir / "resolved_config.yaml",
@@ -101,8 +106,9 @@ def write_run(run_dir: Path, result: RunResult, description: dict) -> dict:
         "platform": platform.platform(),
         "command": " ".join(["python -m sim", *sys.argv[1:]]),
         "wall_seconds": result.wall_seconds,
+        **(extra_info or {}),
     }
-    atomic_write_text(run_dir / "run_info.json", json.dumps(info, indent=2))
+    atomic_write_text(run_dir / "run_info.json", json.dumps(info, indent=2, default=str))
     metrics = headline(result)
     atomic_write_text(run_dir / "metrics.json", json.dumps(metrics, indent=2))
     summary = group_summary(result)
@@ -110,7 +116,8 @@ def write_run(run_dir: Path, result: RunResult, description: dict) -> dict:
     if cfg.event_log:
         frame = event_log_frame(result)
         atomic_write(run_dir / "events.parquet", lambda p: frame.to_parquet(p, index=False))
-    from .report import write_report
+    if report:
+        from .report import write_report
 
-    write_report(run_dir, result, metrics, summary, description)
+        write_report(run_dir, result, metrics, summary, description)
     return metrics

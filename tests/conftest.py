@@ -1,9 +1,10 @@
 """Shared fixtures: simulation runs are expensive, so each distinct configuration runs once.
 
 ``simulate(*overrides)`` composes the configuration exactly as the command line does
-(``sim.configure.compose``) and runs replication 0; results are cached for the whole session, so
-every test module asking for the same overrides gets the same :class:`RunResult`. Runs are kept
-short (120-180 days) except the one 365-day run that checks the annual working-time budget.
+(``sim.configure.compose``, without a warm-up unless one is asked for) and runs replication 0;
+results are cached for the whole session, so every test module asking for the same overrides gets
+the same :class:`RunResult`. Runs are kept short (120-180 days) except the one 365-day run that
+checks the annual working-time budget.
 """
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ from sim.configure import compose  # noqa: E402
 from sim.model import run  # noqa: E402
 
 SHORT = "horizon_days=120"
+NO_WARMUP = "warmup_days=0"
+"""The model's mechanics are tested from t0, where the profile's initial stock is known exactly;
+``simulate`` puts it first, so a test may still ask for a warm-up."""
 SCENARIO_HORIZON = "horizon_days=180"
 
 # Ample sickness-benefit capacity and nothing that disturbs a booking once made: every sickness
@@ -38,6 +42,24 @@ AMPLE_SICKNESS_CAPACITY = (
 )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def baseline_cache_dir(tmp_path_factory):
+    """Every run in the tests (in process or ``python -m sim``) caches baselines in a fresh
+    folder of its own, not in the project's ``outputs/``."""
+    import os
+
+    from sim.experiment import CACHE_ENV
+
+    folder = tmp_path_factory.mktemp("baseline_cache")
+    old = os.environ.get(CACHE_ENV)
+    os.environ[CACHE_ENV] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop(CACHE_ENV, None)
+    else:
+        os.environ[CACHE_ENV] = old
+
+
 @pytest.fixture(scope="session")
 def simulate():
     """``simulate(*overrides, replication=0)`` -> RunResult, cached per (overrides, replication)."""
@@ -46,7 +68,7 @@ def simulate():
     def _simulate(*overrides: str, replication: int = 0):
         key = (tuple(overrides), replication)
         if key not in cache:
-            cfg, _ = compose(list(overrides))
+            cfg, _ = compose([NO_WARMUP, *overrides])
             cache[key] = run(cfg, replication=replication)
         return cache[key]
 

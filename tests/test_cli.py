@@ -53,7 +53,7 @@ INVALID = {
 
 RUN_FILES = ("resolved_config.yaml", "run_info.json", "metrics.json", "summary.csv",
              "events.parquet", "report.md")
-E2E_ARGS = ["scenario=baseline", "horizon_days=60", "progress=false"]
+E2E_ARGS = ["scenario=baseline", "horizon_days=60", "progress=false", "replications=2"]
 
 
 def _run_cli(args: list[str]) -> subprocess.CompletedProcess:

@@ -20,7 +20,7 @@ def _headline_without_timing(result) -> dict:
 @pytest.fixture(scope="module")
 def rerun_baseline_120():
     """A fresh run of the baseline (not the cached one), from a freshly composed config."""
-    cfg, _ = compose(["scenario=baseline", SHORT])
+    cfg, _ = compose(["warmup_days=0", "scenario=baseline", SHORT])   # as conftest.simulate
     return run(cfg)
 
 

@@ -1,0 +1,975 @@
+"""The comparison report policy staff read: ``report.md`` and a self-contained ``report.html``.
+
+One or more scenarios against the baseline: a headline table with paired 95% confidence
+intervals, the cost waterfall by cost line, distributions of spell lengths, caseworker
+utilisation over time, the on-time share by group, each scenario's description and assumptions,
+and a model description in the style of STRESS-DES (Monks et al. 2019). The report is built from
+a list of blocks (headings, paragraphs, tables, images) rendered twice: as Markdown with the PNGs
+beside it, and as one HTML file with the PNGs inline (base64), inline CSS, no scripts and nothing
+fetched from a network.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import math
+import re
+from pathlib import Path
+from typing import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator, StrMethodFormatter  # noqa: E402
+
+from .config import GROUPS  # noqa: E402
+from .figures import (cost_line_differences, figures_for, mean_ci, pool_label,  # noqa: E402
+                      values)
+from .output import atomic_write, atomic_write_text  # noqa: E402
+from .warmup import DEFAULT_WARMUP_DAYS  # noqa: E402
+from .report import DASH, _cost_label, _dkk  # noqa: E402
+
+DPI = 100
+MINUS = "\u2212"
+BASE_COLOUR = "0.35"
+HEADLINE = ("operating_cost", "staff_time_used_fte", "staff_time_used_dkk", "talks_held",
+            "on_time_share", "spell_days", "days_to_first_offer", "rehab_wait_days")
+"""Figures in the headline table (the caseworker pools' utilisation is added after them)."""
+
+
+# --------------------------------------------------------------------------- numbers as text
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def _signed(x: float, digits: int) -> str:
+    """``x`` with a sign (+ or a true minus) unless it rounds to zero."""
+    text = f"{abs(x):,.{digits}f}"
+    if float(text.replace(",", "")) == 0:
+        return text
+    return ("+" if x > 0 else MINUS) + text
+
+
+def _digits(kind: str, *xs) -> int:
+    """Decimals for differences: enough to show the smallest non-zero magnitude given."""
+    base = {"share": 2, "fte": 2, "days": 1, "count": 0, "dkk": 0}[kind]
+    mags = [abs(x) for x in xs if not _missing(x) and x != 0]
+    if not mags or kind == "dkk":
+        return base
+    scale = 100.0 if kind == "share" else 1.0
+    smallest = min(mags) * scale
+    start = base
+    while base < start + 1 and smallest * 10 ** base < 1:
+        base += 1
+    return base
+
+
+def fmt_value(kind: str, unit: str, x) -> str:
+    """A level with its unit: "DKK 59.5 million", "54.0 FTE", "33,840 talks", "78.1%"."""
+    if _missing(x):
+        return DASH
+    if kind == "dkk":
+        return _dkk(x)
+    if kind == "share":
+        return f"{100 * x:.1f}%"
+    if kind == "fte":
+        return f"{x:,.1f} FTE"
+    if kind == "days":
+        return f"{x:,.1f} days"
+    return f"{x:,.0f} {unit}"
+
+
+def _dkk_signed(xs: Sequence[float]) -> tuple[list[str], str]:
+    """Signed DKK amounts in one scale (million from a million up) and the scale's suffix."""
+    big = max((abs(x) for x in xs if not _missing(x)), default=0.0) >= 1e6
+    if big:
+        return [_signed(x / 1e6, 2) for x in xs], " million"
+    return [_signed(round(x, -2), 0) for x in xs], ""
+
+
+def fmt_diff(kind: str, unit: str, x, digits: int | None = None) -> str:
+    """A difference with sign and unit: "+0.46 percentage points", "−440 talks"."""
+    if _missing(x):
+        return DASH
+    d = _digits(kind, x) if digits is None else digits
+    if kind == "dkk":
+        (text,), suffix = _dkk_signed([x])
+        return f"DKK {text}{suffix}"
+    if kind == "share":
+        return f"{_signed(100 * x, d)} percentage points"
+    if kind == "fte":
+        return f"{_signed(x, d)} FTE"
+    if kind == "days":
+        return f"{_signed(x, d)} days"
+    return f"{_signed(x, d)} {unit}"
+
+
+def fmt_ci(kind: str, unit: str, lo, hi, digits: int | None = None) -> str:
+    """A confidence interval in the difference's unit: "−470 to −410 talks"."""
+    if _missing(lo) or _missing(hi):
+        return DASH
+    d = _digits(kind, lo, hi) if digits is None else digits
+    if kind == "dkk":
+        (a, b), suffix = _dkk_signed([lo, hi])
+        return f"DKK {a} to {b}{suffix}"
+    if kind == "share":
+        return f"{_signed(100 * lo, d)} to {_signed(100 * hi, d)} percentage points"
+    u = {"fte": "FTE", "days": "days"}.get(kind, unit)
+    return f"{_signed(lo, d)} to {_signed(hi, d)} {u}"
+
+
+def verdict(row) -> str:
+    """Is the difference clear? Yes / No / No change / – (one replication)."""
+    hw, diff = row.get("half_width"), row.get("difference")
+    if _missing(hw):
+        return DASH
+    if hw == 0 and diff == 0:
+        return "No change"
+    return "Yes" if row.get("clear_difference") else "No"
+
+
+# --------------------------------------------------------------------------- blocks
+class Doc:
+    """Headings, paragraphs, lists, tables and images, rendered to Markdown and HTML."""
+
+    def __init__(self):
+        self.blocks: list[tuple] = []
+
+    def h(self, level: int, text: str):
+        self.blocks.append(("h", level, text))
+
+    def p(self, text: str):
+        self.blocks.append(("p", text))
+
+    def ul(self, items: Sequence[str]):
+        if items:
+            self.blocks.append(("ul", list(items)))
+
+    def table(self, header: Sequence[str], rows: Sequence[Sequence[str]], text_columns: int = 1):
+        self.blocks.append(("table", list(header), [list(r) for r in rows], text_columns))
+
+    def img(self, name: str, alt: str, caption: str):
+        self.blocks.append(("img", name, alt, caption))
+
+    # ----------------------------------------------------------------- Markdown
+    def markdown(self) -> str:
+        out = []
+        for b in self.blocks:
+            kind = b[0]
+            if kind == "h":
+                out += ["#" * b[1] + " " + b[2], ""]
+            elif kind == "p":
+                out += [b[1], ""]
+            elif kind == "ul":
+                out += [f"- {i}" for i in b[1]] + [""]
+            elif kind == "table":
+                _, header, rows, tc = b
+
+                def line(cells):
+                    return "| " + " | ".join(str(c).replace("|", "\\|").replace("\n", "<br>")
+                                             for c in cells) + " |"
+
+                align = ["---"] * tc + ["---:"] * (len(header) - tc)
+                out += [line(header), line(align), *(line(r) for r in rows), ""]
+            elif kind == "img":
+                out += [f"![{b[2]}]({b[1]})", "", f"*{b[3]}*", ""]
+        return "\n".join(out)
+
+    # ----------------------------------------------------------------- HTML
+    @staticmethod
+    def _inline(text: str) -> str:
+        t = html.escape(text, quote=False)
+        t = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", t)
+        t = re.sub(r"`([^`]+)`", r"<code>\1</code>", t)
+        t = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"<em>\1</em>", t)
+        return t.replace("\n", "<br>")
+
+    def html(self, title: str, image_dir: Path) -> str:
+        body = []
+        for b in self.blocks:
+            kind = b[0]
+            if kind == "h":
+                body.append(f"<h{b[1]}>{self._inline(b[2])}</h{b[1]}>")
+            elif kind == "p":
+                body.append(f"<p>{self._inline(b[1])}</p>")
+            elif kind == "ul":
+                body.append("<ul>" + "".join(f"<li>{self._inline(i)}</li>" for i in b[1])
+                            + "</ul>")
+            elif kind == "table":
+                _, header, rows, tc = b
+                cls = lambda j: "t" if j < tc else "n"  # noqa: E731
+                head = "".join(f'<th class="{cls(j)}">{self._inline(c)}</th>'
+                               for j, c in enumerate(header))
+                trs = "".join("<tr>" + "".join(f'<td class="{cls(j)}">{self._inline(str(c))}</td>'
+                                               for j, c in enumerate(r)) + "</tr>" for r in rows)
+                body.append(f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
+                            f"<tbody>{trs}</tbody></table></div>")
+            elif kind == "img":
+                data = base64.b64encode((image_dir / b[1]).read_bytes()).decode("ascii")
+                body.append(f'<figure><img src="data:image/png;base64,{data}" '
+                            f'alt="{html.escape(b[2])}"><figcaption>{self._inline(b[3])}'
+                            "</figcaption></figure>")
+        return HTML_PAGE.format(title=html.escape(title), css=CSS, body="\n".join(body))
+
+
+CSS = """
+body { font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
+       max-width: 1060px; margin: 2em auto; padding: 0 1.2em; color: #1d1d1f; line-height: 1.45; }
+h1 { font-size: 1.7em; margin-bottom: .2em; }
+h2 { font-size: 1.3em; margin-top: 1.8em; border-bottom: 1px solid #ddd; padding-bottom: .2em; }
+h3 { font-size: 1.1em; margin-top: 1.4em; }
+table { border-collapse: collapse; margin: .6em 0 1em; font-size: .92em; }
+th, td { border-bottom: 1px solid #e3e3e3; padding: .3em .6em; vertical-align: top; }
+th { background: #f4f5f7; text-align: left; }
+td.n { text-align: right; white-space: nowrap; }
+th.n { text-align: right; }
+td.t { text-align: left; }
+tbody tr:hover { background: #fafbfc; }
+.scroll { overflow-x: auto; }
+figure { margin: 1em 0 1.6em; }
+figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
+figcaption { font-size: .9em; color: #555; margin-top: .3em; }
+code { background: #f4f5f7; padding: 0 .25em; border-radius: 3px; }
+"""
+
+HTML_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
+<title>{title}</title>
+<style>{css}</style>
+</head>
+<body>
+{body}
+</body>
+</html>
+"""
+
+
+# --------------------------------------------------------------------------- plots
+def _save(fig, path: Path) -> None:
+    try:
+        atomic_write(path, lambda p: fig.savefig(p, format="png", dpi=DPI))
+    finally:
+        plt.close(fig)
+
+
+def _short(title: str, n: int = 38) -> str:
+    return title if len(title) <= n else title[:n - 1].rstrip() + "…"
+
+
+def _scen_colour(i: int) -> str:
+    return f"C{i % 10}"
+
+
+def plot_effects(runs, tables, path: Path) -> bool:
+    """Forest plot: each headline difference with its 95% CI (relative % and percentage points)."""
+    rel_ids = [f for f in ("staff_time_used_fte", "talks_held", "spell_days",
+                           "days_to_first_offer", "rehab_wait_days", "operating_cost")]
+    pp_ids = ["on_time_share"] + [f for f in tables[0]["figure"] if f.startswith("utilisation/")]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4.6), layout="constrained")
+    any_bar = False
+    k = len(runs)
+    for ax, ids, scale, xlabel in (
+            (ax1, rel_ids, "relative", "Change from the baseline (% of the baseline value)"),
+            (ax2, pp_ids, "points", "Change from the baseline (percentage points)")):
+        labels = []
+        for j, fid in enumerate(ids):
+            rows = [t[t["figure"] == fid] for t in tables]
+            if not len(rows[0]):
+                continue
+            labels.append((j, rows[0].iloc[0]["label"]))
+            for i, (r, t) in enumerate(zip(runs, rows)):
+                if not len(t):
+                    continue
+                row = t.iloc[0]
+                base, diff, lo, hi = (row["baseline_mean"], row["difference"], row["ci_low"],
+                                      row["ci_high"])
+                if _missing(diff):
+                    continue
+                if scale == "relative":
+                    if _missing(base) or base == 0:
+                        continue
+                    f = 100.0 / abs(base)
+                else:
+                    f = 100.0
+                y = j + (i - (k - 1) / 2) * 0.8 / max(k, 1)
+                xerr = None if _missing(lo) else [[(diff - lo) * f], [(hi - diff) * f]]
+                ax.errorbar(diff * f, y, xerr=xerr, fmt="o", color=_scen_colour(i), capsize=3,
+                            label=_legend(r.title))
+                any_bar = True
+        ax.axvline(0, color="0.3", lw=0.8)
+        ax.set_yticks([j for j, _ in labels])
+        ax.set_yticklabels([_wrap(lbl, 30) for _, lbl in labels], fontsize="small")
+        ax.invert_yaxis()
+        ax.set_xlabel(xlabel, fontsize="small")
+        ax.grid(axis="x", alpha=0.3)
+    handles, names = ax1.get_legend_handles_labels()
+    uniq = dict(zip(names, handles))
+    if uniq and k > 1:
+        fig.legend(uniq.values(), uniq.keys(), loc="outside lower center", ncol=min(k, 3),
+                   fontsize="small", frameon=False)
+    fig.suptitle("What the scenario changes: mean difference and 95% confidence interval",
+                 fontsize="medium")
+    _save(fig, path)
+    return any_bar
+
+
+def _wrap(text: str, width: int) -> str:
+    words, lines, cur = text.split(), [], ""
+    for w in words:
+        if cur and len(cur) + 1 + len(w) > width:
+            lines.append(cur)
+            cur = w
+        else:
+            cur = f"{cur} {w}".strip()
+    lines.append(cur)
+    return "\n".join(lines)
+
+
+def plot_waterfall(run, path: Path, top: int = 8) -> pd.DataFrame:
+    """Baseline cost -> each cost line's mean change -> scenario cost (DKK million per year),
+    drawn horizontally: one row per step, the baseline at the top."""
+    lines = cost_line_differences(run.scenario, run.baseline)
+    lines = lines[lines["difference"].abs() > 0.5].copy()
+    lines["abs"] = lines["difference"].abs()
+    lines = lines.sort_values("abs", ascending=False)
+    shown = lines.head(top)
+    rest = lines.iloc[top:]
+    steps = [(_cost_label(r["line"]), r["difference"]) for _, r in shown.iterrows()]
+    if len(rest):
+        steps.append((f"The other {len(rest)} cost lines", float(rest["difference"].sum())))
+
+    def per_year(recs):
+        return float(np.mean([r["headline"]["operating_cost_dkk"]
+                              / (r["headline"]["horizon_days"] / 365.0) for r in recs]))
+
+    base_total, scen_total = per_year(run.baseline), per_year(run.scenario)
+    labels = ["Baseline: operating cost"] + [s[0] for s in steps] + ["Scenario: operating cost"]
+    fig, ax = plt.subplots(figsize=(9.5, 1.2 + 0.42 * len(labels)), layout="constrained")
+    level, ends = base_total, [base_total]
+    bars = []
+    for _, d in steps:
+        bars.append((level, level + d))
+        level += d
+        ends.append(level)
+    ends.append(scen_total)
+    lo, hi = min(ends), max(ends)
+    span = max(hi - lo, 1e-6 * max(abs(hi), 1.0), 1.0)
+    left = lo - 0.8 * span
+    m = 1e6
+    ax.barh(0, (base_total - left) / m, left=left / m, color=BASE_COLOUR, height=0.6)
+    ax.text(base_total / m, 0, f"  {_dkk(base_total)}", va="center", fontsize="x-small")
+    for i, (a, b) in enumerate(bars, start=1):
+        colour = "tab:red" if b > a else "tab:green"
+        ax.barh(i, (b - a) / m, left=a / m, color=colour, height=0.6)
+        ax.text(max(a, b) / m, i, f"  {_dkk_label(b - a)}", va="center", fontsize="x-small")
+    k = len(bars) + 1
+    ax.barh(k, (scen_total - left) / m, left=left / m, color="C0", height=0.6)
+    ax.text(scen_total / m, k, f"  {_dkk(scen_total)}", va="center", fontsize="x-small")
+    ax.set_yticks(range(len(labels)))
+    ax.set_yticklabels(labels, fontsize="small")
+    ax.invert_yaxis()
+    ax.set_xlim(left / m, (hi + 0.6 * span) / m)
+    ax.set_xlabel("DKK million per year (the axis does not start at zero)", fontsize="small")
+    ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.2f}"))
+    ax.tick_params(axis="x", labelsize="x-small")
+    ax.set_title(f"Cost by cost line: from the baseline to {_legend(run.title)}",
+                 fontsize="medium")
+    ax.grid(axis="x", alpha=0.3)
+    _save(fig, path)
+    return pd.DataFrame(steps, columns=["line", "difference"])
+
+
+def _legend(title: str, n: int = 44) -> str:
+    """A scenario's title, short enough for a legend."""
+    return _short(title.split(" (")[0], n)
+
+
+def _dkk_label(x: float) -> str:
+    if abs(x) >= 1e6:
+        return f"DKK {_signed(x / 1e6, 2)} million"
+    return f"DKK {_signed(round(x, -3), 0)}"
+
+
+def plot_spell_distributions(runs, path: Path) -> bool:
+    """Share of completed spells ended within x days, per group: baseline vs scenario(s)."""
+    groups = [g for g in GROUPS
+              if any(g in (r["series"].get("completed_spell_days") or {})
+                     for r in runs[0].baseline)]
+    if not groups:
+        return False
+    ncol = 3
+    nrow = math.ceil(len(groups) / ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(10, 2.7 * nrow), layout="constrained",
+                             squeeze=False)
+    labels = _group_labels(runs[0].baseline[0])
+    for ax, g in zip(axes.flat, groups):
+        base = _pooled(runs[0].baseline, "completed_spell_days", g)
+        xmax = max(float(np.percentile(base, 98)) if len(base) else 1.0, 1.0)
+        _ecdf(ax, base, BASE_COLOUR, "Baseline", "--", xmax)
+        for i, r in enumerate(runs):
+            if r.is_baseline:
+                continue
+            _ecdf(ax, _pooled(r.scenario, "completed_spell_days", g), _scen_colour(i),
+                  _legend(r.title), "-", xmax)
+        ax.set_xlim(0, xmax)
+        ax.set_ylim(0, 1)
+        ax.set_title(f"{labels.get(g, g)} ({len(base):,} spells)", fontsize="small")
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{100 * y:.0f}%"))
+        ax.tick_params(labelsize="x-small")
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(groups):]:
+        ax.axis("off")
+    for ax in axes[-1]:
+        ax.set_xlabel("Spell length (days)", fontsize="small")
+    handles, names = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside lower center", ncol=min(len(names), 4),
+               fontsize="small", frameon=False)
+    fig.suptitle("Completed benefit spells: share ended within a given number of days",
+                 fontsize="medium")
+    _save(fig, path)
+    return True
+
+
+def _pooled(records, series: str, group: str) -> np.ndarray:
+    return np.asarray([x for r in records for x in (r["series"].get(series) or {}).get(group, [])],
+                      dtype=float)
+
+
+def _ecdf(ax, xs: np.ndarray, colour, label, style, xmax: float) -> None:
+    """The empirical distribution function of ``xs`` on 400 points of [0, ``xmax``]."""
+    if not len(xs):
+        return
+    x = np.sort(xs)
+    grid = np.linspace(0.0, xmax, 400)
+    y = np.searchsorted(x, grid, side="right") / len(x)
+    ax.step(grid, y, where="post", color=colour, linestyle=style, label=label, lw=1.3)
+
+
+def _group_labels(rec: dict) -> dict[str, str]:
+    return {row["group"]: row.get("label") or row["group"] for row in rec["summary"]}
+
+
+def _mean_weekly(records, pool: str) -> tuple[np.ndarray, np.ndarray]:
+    series = [(r["series"].get("utilisation") or {}).get(pool) for r in records]
+    series = [s for s in series if s and s["weeks"]]
+    if not series:
+        return np.empty(0), np.empty(0)
+    common = sorted(set.intersection(*[set(s["weeks"]) for s in series]))
+    means = [np.mean([dict(zip(s["weeks"], s["percent"]))[w] for s in series]) for w in common]
+    return np.asarray(common), np.asarray(means)
+
+
+def plot_utilisation(runs, path: Path) -> bool:
+    """Weekly utilisation of bookable time per caseworker pool, mean over replications."""
+    pools = list((runs[0].baseline[0]["series"].get("utilisation") or {}))
+    if not pools:
+        return False
+    labels = _group_labels(runs[0].baseline[0])
+    ncol = 2
+    nrow = math.ceil(len(pools) / ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(10, 3.0 * nrow), layout="constrained",
+                             squeeze=False, sharex=True)
+    warm_weeks = (runs[0].baseline[0]["series"].get("warmup_days") or 0) / 7.0
+    for ax, pool in zip(axes.flat, pools):
+        if warm_weeks > 0:
+            ax.axvspan(0.5, warm_weeks + 0.5, color="0.9", label="Warm-up (not measured)")
+        w, m = _mean_weekly(runs[0].baseline, pool)
+        ax.plot(w, m, color=BASE_COLOUR, linestyle="--", lw=1.2, label="Baseline")
+        for i, r in enumerate(runs):
+            if r.is_baseline:
+                continue
+            w, m = _mean_weekly(r.scenario, pool)
+            ax.plot(w, m, color=_scen_colour(i), lw=1.2, label=_legend(r.title))
+        ax.set_title(f"Pool: {pool_label(pool, labels)}", fontsize="small")
+        ax.set_ylim(0, 105)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel("% of bookable time", fontsize="x-small")
+        ax.tick_params(labelsize="x-small")
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(pools):]:
+        ax.axis("off")
+    for ax in axes[-1]:
+        ax.set_xlabel("Week of the simulation", fontsize="small")
+    handles, names = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside lower center", ncol=min(len(names), 4),
+               fontsize="small", frameon=False)
+    fig.suptitle("Caseworkers' weekly utilisation of bookable time (mean over replications)",
+                 fontsize="medium")
+    _save(fig, path)
+    return True
+
+
+def plot_on_time(runs, path: Path) -> bool:
+    """On-time share by group: baseline and each scenario, with 95% CIs of the means."""
+    rec = runs[0].baseline[0]
+    figs = [f for f in figures_for(rec) if f.id == "on_time_share" or
+            f.id.startswith("on_time_share/")]
+    if not figs:
+        return False
+    sides = [("Baseline", runs[0].baseline, BASE_COLOUR)] + [
+        (_legend(r.title), r.scenario, _scen_colour(i)) for i, r in enumerate(runs)
+        if not r.is_baseline]
+    k = len(sides)
+    height = 0.8 / k
+    fig, ax = plt.subplots(figsize=(9, 0.5 + 0.42 * len(figs) * max(k, 1.5)),
+                           layout="constrained")
+    for s, (name, recs, colour) in enumerate(sides):
+        for j, f in enumerate(figs):
+            m = mean_ci(values(f, recs))
+            if m.mean is None:
+                continue
+            y = j + (s - (k - 1) / 2) * height
+            xerr = None if m.half_width is None else 100 * m.half_width
+            ax.barh(y, 100 * m.mean, height=height * 0.9, color=colour, xerr=xerr,
+                    error_kw={"capsize": 2, "elinewidth": 0.8},
+                    label=name if j == 0 else None)
+            txt = ax.text(min(100 * m.mean + 1.5 + (xerr or 0), 101.0), y,
+                          f"{100 * m.mean:.1f}%", va="center", fontsize="x-small")
+            txt.set_in_layout(False)
+    ax.set_yticks(range(len(figs)))
+    ax.set_yticklabels([f.label.replace("On time: ", "").replace(
+        "Mandated talks held on time, all groups", "All groups") for f in figs],
+        fontsize="small")
+    ax.invert_yaxis()
+    ax.set_xlim(0, 112)
+    ax.set_xticks(range(0, 101, 20))
+    ax.set_xlabel("Share of mandated talks held by the deadline (%)", fontsize="small")
+    ax.grid(axis="x", alpha=0.3)
+    fig.legend(loc="outside lower center", ncol=min(k, 3), fontsize="small", frameon=False)
+    ax.set_title("Mandated talks held on time, by group (mean and 95% confidence interval)",
+                 fontsize="medium")
+    _save(fig, path)
+    return True
+
+
+# --------------------------------------------------------------------------- the text
+def _row(table: pd.DataFrame, fid: str):
+    t = table[table["figure"] == fid]
+    return None if not len(t) else t.iloc[0].to_dict()
+
+
+def _kinds(rec: dict) -> dict[str, tuple[str, str]]:
+    return {f.id: (f.kind, f.unit) for f in figures_for(rec)}
+
+
+def _headline_ids(table: pd.DataFrame) -> list[str]:
+    ids = [f for f in HEADLINE if f in set(table["figure"])]
+    return ids + [f for f in table["figure"] if f.startswith("utilisation/")]
+
+
+def _single_table_rows(table: pd.DataFrame, kinds, ids) -> list[list[str]]:
+    rows = []
+    for fid in ids:
+        r = _row(table, fid)
+        if r is None:
+            continue
+        kind, unit = kinds[fid]
+        d = _digits(kind, r["difference"], r["ci_low"], r["ci_high"])
+        rows.append([r["label"], fmt_value(kind, unit, r["baseline_mean"]),
+                     fmt_value(kind, unit, r["scenario_mean"]),
+                     fmt_diff(kind, unit, r["difference"], d),
+                     fmt_ci(kind, unit, r["ci_low"], r["ci_high"], d), verdict(r)])
+    return rows
+
+
+def _level_rows(records, kinds, ids, table) -> list[list[str]]:
+    rows = []
+    figs = {f.id: f for f in figures_for(records[0])}
+    for fid in ids:
+        if fid not in figs:
+            continue
+        kind, unit = kinds[fid]
+        m = mean_ci(values(figs[fid], records))
+        rows.append([figs[fid].label, fmt_value(kind, unit, m.mean),
+                     f"{fmt_value(kind, unit, m.low)} to {fmt_value(kind, unit, m.high)}"
+                     if m.half_width is not None else DASH])
+    return rows
+
+
+def _multi_header(runs) -> list[str]:
+    return [f"{_legend(r.title, 90)}: difference (95% CI)" for r in runs]
+
+
+def _multi_rows(runs, tables, kinds, ids) -> list[list[str]]:
+    rows = []
+    for fid in ids:
+        first = _row(tables[0], fid)
+        if first is None:
+            continue
+        kind, unit = kinds[fid]
+        cells = [first["label"], fmt_value(kind, unit, first["baseline_mean"])]
+        for t in tables:
+            r = _row(t, fid)
+            if r is None:
+                cells.append(DASH)
+                continue
+            d = _digits(kind, r["difference"], r["ci_low"], r["ci_high"])
+            text = fmt_diff(kind, unit, r["difference"], d)
+            if verdict(r) == "Yes":
+                text = f"**{text}**"
+            if not _missing(r["ci_low"]):
+                text += f"\n({fmt_ci(kind, unit, r['ci_low'], r['ci_high'], d)})"
+            cells.append(text)
+        rows.append(cells)
+    return rows
+
+
+def _in_brief(run, table, kinds) -> list[str]:
+    """A few sentences on the key results of one scenario."""
+    out = []
+    n = run.replications
+
+    def ci_text(r, kind, unit):
+        if _missing(r["ci_low"]):
+            return ""
+        return f"; 95% confidence interval {fmt_ci(kind, unit, r['ci_low'], r['ci_high'])}"
+
+    for fid in ("talks_held", "on_time_share", "staff_time_used_fte", "spell_days",
+                "rehab_wait_days"):
+        r = _row(table, fid)
+        if r is None or _missing(r["difference"]):
+            continue
+        kind, unit = kinds[fid]
+        v = verdict(r)
+        change = (f"{fmt_value(kind, unit, r['baseline_mean'])} in the baseline, "
+                  f"{fmt_value(kind, unit, r['scenario_mean'])} under the scenario "
+                  f"({fmt_diff(kind, unit, r['difference'])}{ci_text(r, kind, unit)})")
+        tail = {"Yes": "", "No": " — not clearly different from no change",
+                "No change": " — identical in every replication"}.get(v, "")
+        label = r["label"].split(" (")[0]
+        if fid == "staff_time_used_fte" and v == "Yes":
+            money = _row(table, "staff_time_used_dkk")
+            if money is not None and not _missing(money["difference"]):
+                amount = fmt_value("dkk", "", round(abs(money["difference"]), -3))
+                tail += (f"; the time {'freed' if money['difference'] < 0 else 'added'} is worth "
+                         f"{amount} a year at the wage cost per hour")
+        out.append(f"**{label}**: {change}{tail}.")
+    cost = _row(table, "operating_cost")
+    if cost is not None and not _missing(cost["difference"]):
+        if cost["difference"] == 0 and cost.get("half_width") in (0, 0.0, None):
+            level = fmt_value("dkk", "", cost["baseline_mean"])
+            out.append(f"**Operating cost**: unchanged at {level}"
+                       " a year. Staff are paid whether busy or not: time freed becomes unused "
+                       "capacity (see the cost waterfall) and saves money only if staffing is "
+                       "reduced or the time is put to other use.")
+        else:
+            out.append(f"**Operating cost**: {fmt_value('dkk', '', cost['baseline_mean'])} → "
+                       f"{fmt_value('dkk', '', cost['scenario_mean'])} a year "
+                       f"({fmt_diff('dkk', '', cost['difference'])}"
+                       f"{ci_text(cost, 'dkk', '')}). Staff are paid whether busy or not, so "
+                       "the cost changes only through purchases such as medical certificates; "
+                       "staff time freed shows as unused capacity in the cost waterfall and "
+                       "saves money only if staffing is reduced or the time is put to other "
+                       "use.")
+    if n == 1:
+        out.append("This comparison rests on a single replication, so it has no confidence "
+                   "intervals; run with `replications=auto` before acting on it.")
+    return out
+
+
+def _replication_text(run) -> str:
+    info = run.info
+    stop = info.get("stopping") or {}
+    n = run.replications
+    setting = info.get("replications_setting")
+    text = (f"**{n} replication{'s' if n != 1 else ''}** of each side")
+    if setting == "auto":
+        text += (f", chosen automatically: {stop.get('reason', '')}. The target: the 95% "
+                 f"confidence interval of each key difference (operating cost, staff time used, "
+                 f"talks held, on-time share) is at most ±{100 * info.get('precision', 0):g}% "
+                 f"of the difference, or of {100 * info.get('precision', 0):g}% of the baseline "
+                 f"value for smaller differences (at least {info.get('min_replications')}, "
+                 f"at most {info.get('max_replications')} replications, look-ahead "
+                 f"{info.get('lookahead')}; sequential procedure after Hoad, Robinson and "
+                 f"Davies 2010).")
+    elif setting is not None:
+        text += f" (set on the command line or in the configuration: replications={setting})."
+    else:
+        text += "."
+    return text
+
+
+def _warmup_text(run) -> str:
+    w = run.info.get("warmup") or {}
+    days = run.info.get("warmup_days", w.get("days", 0))
+    if w.get("setting") == "auto":
+        return (f"{days} days, set automatically: {w.get('method', 'MSER-5')} (the longest "
+                f"truncation over the stock and utilisation series, rounded up to whole weeks; "
+                f"decided by {w.get('deciding_series', 'the series')}).")
+    if days == DEFAULT_WARMUP_DAYS:
+        return (f"{days} days simulated and discarded before measuring (the default, chosen with "
+                f"MSER-5 and a Welch plot on pilot runs: job clarification, resource course and "
+                f"the rehabilitation caseworkers start nearly empty and take about half a year to "
+                f"fill; see the README, section Warm-up).")
+    if days:
+        return (f"{days} days simulated and discarded before measuring (set for this run; the "
+                f"default is {DEFAULT_WARMUP_DAYS} days, see the README, section Warm-up).")
+    return "none: measuring starts at day 0 (results carry the start-up transient)."
+
+
+def _stress_rows(runs, notes_runtime: str) -> list[list[str]]:
+    run = runs[0]
+    cfg = run.config or {}
+    info = run.info
+    pk = info.get("packages") or {}
+    software = ", ".join(f"{k} {v}" for k, v in pk.items() if v and v != "not installed")
+    horizon = info.get("horizon_days", cfg.get("horizon_days"))
+    jc = (cfg.get("jobcenter") or {})
+    sources = sorted({r.description.get("source") for r in runs if r.description.get("source")})
+    assumptions = [a for r in runs for a in (r.description.get("assumptions") or [])]
+    rules = (cfg.get("rules") or {})
+    return [
+        ["Purpose", "Estimate what a change in rules or practice (a scenario) does to a Danish "
+                    "jobcenter's cost, the duration of benefit spells and the service citizens "
+                    "get (mandated talks on time), compared with today's rules and practice "
+                    "(the baseline)."],
+        ["Outputs", "Operating cost (DKK per year) and staff time used (FTE); talks held and the "
+                    "share of mandated talks held on time, by group; mean time on benefit "
+                    "(Little's law: mean stock / entries per day), time to first offer and the "
+                    "wait for the rehabilitation team; caseworkers' utilisation of bookable time. "
+                    "Each as the mean over replications, with the paired difference and its 95% "
+                    "confidence interval."],
+        ["Model logic", "Discrete-event simulation in calendar days (SimPy). Each citizen's "
+                        "benefit "
+                        "spell is a process: visitation, talks booked into caseworkers' calendars "
+                        "by legal deadlines, offers, rehabilitation-team meetings, exits and "
+                        "transfers between groups. Caseworkers, company consultants and "
+                        "administrative staff have limited working time (holidays, sickness, "
+                        "non-bookable time); every minute of staff time is costed."],
+        ["Jobcenter and rules", f"Profile “{jc.get('name', '?')}”: "
+                                f"{jc.get('description', '')}. "
+                                f"Rulebook: {rules.get('description') or rules.get('era', '?')}."],
+        ["Data sources", "QB14 (Quartz+Co and BDO for KL and the ministries, 2014) for time use, "
+                         "working time and cost; VIVE (2020) for stocks, flows and spell lengths; "
+                         "the rules in force early 2014 for deadlines"
+                         + (f"; scenario sources: {'; '.join(sources)}" if sources else "") + "."],
+        ["Main assumptions", "Numbers not found in the sources are marked as assumptions next to "
+                             "them in the configuration (conf/ and scenarios/)"
+                             + (". The scenarios' own: " + " ".join(assumptions).rstrip(".")
+                                if assumptions else "") + "."],
+        ["Initialisation", "The stock of citizens at the start is drawn as in a steady state, "
+                           "with time already spent on benefit; appointment books start empty and "
+                           "the job clarification and resource course groups start (nearly) "
+                           "empty. Warm-up: " + _warmup_text(run)],
+        ["Run length", f"{horizon:,} measured days after the warm-up, per replication."
+         if isinstance(horizon, int) else "See the configuration."],
+        ["Replications", _replication_text(run)],
+        ["Random numbers", f"Base seed {info.get('seed', cfg.get('seed'))}. One NumPy stream per "
+                           "stochastic process and group, seeded from (seed, replication, stream "
+                           "name): in each replication the scenario and the baseline draw the "
+                           "same citizens, arrivals and durations wherever the scenario does "
+                           "not change them (common random numbers), so their difference is "
+                           "measured with far less noise than either side."],
+        ["Software", software or DASH],
+        ["Code version", f"git {info.get('git_revision', '?')}"],
+        ["Run time", notes_runtime],
+    ]
+
+
+def _runtime_text(runs) -> str:
+    parts = []
+    for r in runs:
+        info = r.info
+        ws = info.get("replication_wall_seconds") or {}
+        scen = [x for x in ws.get("scenario") or [] if x]
+        total = info.get("experiment_wall_seconds")
+        cache = info.get("baseline_cache") or {}
+        text = f"{r.title}: "
+        if total:
+            text += f"{total:,.0f} s in all"
+        if scen:
+            text += f", {np.mean(scen):.1f} s per simulated replication"
+        if cache.get("reused"):
+            text += f" ({cache['reused']} baseline replications reused from the cache)"
+        w = info.get("workers")
+        if w:
+            text += f"; {w} worker process{'es' if w != 1 else ''}"
+        parts.append(text)
+    platform = runs[0].info.get("platform")
+    return "; ".join(parts) + (f". Machine: {platform}." if platform else ".")
+
+
+# --------------------------------------------------------------------------- the report
+def write_comparison_report(runs, out_dir: Path, notes: Sequence[str] = ()) -> Path:
+    """Write report.md, report.html, the PNGs and comparison.csv for ``runs`` into ``out_dir``."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tables = [r.table() for r in runs]
+    kinds = _kinds(runs[0].baseline[0])
+    baseline_only = all(r.is_baseline for r in runs)
+    multi = len(runs) > 1
+
+    from .compare import combined_table
+
+    combined = combined_table(runs) if multi else tables[0]
+    atomic_write(out_dir / "comparison.csv", lambda p: combined.to_csv(p, index=False))
+
+    doc = Doc()
+    if baseline_only:
+        title = f"Jobcenter simulation: {runs[0].title}"
+    elif multi:
+        title = "Jobcenter simulation: " + ", ".join(_legend(r.title, 90) for r in runs) + \
+                " against the baseline"
+    else:
+        title = f"Jobcenter simulation: {runs[0].title} against the baseline"
+    doc.h(1, title)
+    run = runs[0]
+    cfg = run.config or {}
+    jc = (cfg.get("jobcenter") or {}).get("name", "?")
+    horizon = run.info.get("horizon_days", cfg.get("horizon_days"))
+    doc.p(f"Jobcenter profile: {jc} · Measured period: {horizon:,} days after a warm-up of "
+          f"{run.info.get('warmup_days', 0)} days · Replications: "
+          + ", ".join(str(r.replications) for r in runs)
+          + f" · Seed: {run.info.get('seed', cfg.get('seed'))}")
+    for n in notes:
+        doc.p(f"*Note: {n}*")
+
+    ids = _headline_ids(tables[0])
+    if baseline_only:
+        doc.h(2, "Headline figures")
+        doc.p(f"Mean over {run.replications} replication{'s' if run.replications != 1 else ''} "
+              "and the 95% confidence interval of the mean. This run is the baseline itself, so "
+              "there is no comparison; run a scenario (`python -m sim scenario=NAME`) to compare.")
+        doc.table(["Figure", "Mean", "95% confidence interval"],
+                  _level_rows(run.scenario, kinds, ids, tables[0]))
+    else:
+        doc.h(2, "In brief")
+        for r, t in zip(runs, tables):
+            if multi:
+                doc.h(3, r.title)
+            doc.ul(_in_brief(r, t, kinds))
+        doc.h(2, "Headline figures")
+        doc.p("Each figure is the mean over the replications. The difference is the scenario "
+              "less the baseline, replication by replication (both sides use the same random "
+              "numbers), and the 95% confidence interval is that of the mean difference "
+              "(Student's t over the replications). **Clear difference** means the interval "
+              "excludes zero; *No change* means the figure was identical in every replication.")
+        if multi:
+            doc.table(["Figure", "Baseline"] + _multi_header(runs),
+                      _multi_rows(runs, tables, kinds, ids))
+            doc.p("Differences in **bold** are clear: their 95% confidence interval excludes "
+                  "zero.")
+        else:
+            doc.table(["Figure", "Baseline", "Scenario", "Difference", "95% confidence interval",
+                       "Clear difference?"], _single_table_rows(tables[0], kinds, ids))
+        doc.p("Operating cost covers all staff, management, staff functions, other services and "
+              "certificates, per year. Staff time used counts the hours of caseworkers, company "
+              "consultants and administrative staff spent on casework, in full-time equivalents "
+              "(1 FTE = 1,428 available hours a year). Mean time on benefit follows Little's law "
+              "(mean number on benefit / new spells per day), which unlike the mean of completed "
+              "spells is not biased by spells that began before the simulation.")
+
+    # detailed tables by section
+    doc.h(2, "By group and pool")
+    sections = {}
+    for fid, sec in zip(tables[0]["figure"], tables[0]["section"]):
+        if fid not in ids:
+            sections.setdefault(sec, []).append(fid)
+    for sec, fids in sections.items():
+        if not fids:
+            continue
+        doc.h(3, sec)
+        if baseline_only:
+            doc.table(["Figure", "Mean", "95% confidence interval"],
+                      _level_rows(run.scenario, kinds, fids, tables[0]))
+        elif multi:
+            doc.table(["Figure", "Baseline"] + _multi_header(runs),
+                      _multi_rows(runs, tables, kinds, fids))
+        else:
+            doc.table(["Figure", "Baseline", "Scenario", "Difference", "95% confidence interval",
+                       "Clear difference?"], _single_table_rows(tables[0], kinds, fids))
+    doc.p("A dash means the figure does not apply (for example, no offers or no "
+          "rehabilitation-team cases in that group). Waits for the rehabilitation team run from "
+          "the caseworker's referral to the team's meeting; time to first offer runs from the "
+          "start of the spell.")
+
+    # plots
+    doc.h(2, "Charts")
+    if not baseline_only and plot_effects(runs, tables, out_dir / "effects.png"):
+        doc.img("effects.png", "Differences from the baseline with confidence intervals",
+                "Each dot is a mean difference from the baseline, the bar its 95% confidence "
+                "interval; left as a percentage of the baseline value, right in percentage "
+                "points. A bar crossing the vertical line is not a clear difference.")
+    if not baseline_only:
+        for i, r in enumerate(runs):
+            name = f"cost_waterfall_{r.name}.png" if multi else "cost_waterfall.png"
+            steps = plot_waterfall(r, out_dir / name)
+            doc.img(name, f"Cost waterfall: {r.title}",
+                    f"{r.title}: the mean change of each cost line, from the baseline's operating "
+                    "cost (left) to the scenario's (right), DKK per year. Red bars add cost, "
+                    "green bars remove it. Time no longer spent on an activity moves to the "
+                    "line for unused capacity, since staff are paid either way."
+                    + ("" if len(steps) else " No cost line changed."))
+    if plot_on_time(runs, out_dir / "on_time_by_group.png"):
+        doc.img("on_time_by_group.png", "On-time share by group",
+                "The share of mandated talks held by their deadline, by group: mean over "
+                "replications, with the 95% confidence interval of the mean. Talks never held "
+                "or still overdue at the end count as late.")
+    if plot_utilisation(runs, out_dir / "utilisation_over_time.png"):
+        doc.img("utilisation_over_time.png", "Caseworker utilisation over time",
+                "Each caseworker pool's weekly utilisation of its bookable time (working time "
+                "less meetings, training, breaks and other non-bookable time), mean over "
+                "replications. The shaded weeks are the warm-up, simulated but not measured.")
+    if plot_spell_distributions(runs, out_dir / "spell_durations.png"):
+        doc.img("spell_durations.png", "Distribution of completed spell lengths",
+                "For each group, the share of benefit spells that ended in the measured period "
+                "within a given number of days, all replications pooled. Spells include time on "
+                "benefit before the simulation started, and long spells still running at the end "
+                "are not in it: the mean time on benefit in the tables is the better summary. "
+                "Where only one line shows, the scenario leaves the distribution as it is and "
+                "the lines coincide.")
+
+    # scenarios
+    doc.h(2, "The scenario" if len(runs) == 1 else "The scenarios")
+    for r in runs:
+        d = r.description or {}
+        doc.h(3, r.title)
+        if d.get("source"):
+            doc.p(f"**Source:** {d['source']}")
+        if d.get("mechanism"):
+            doc.p(f"**What changes:** {d['mechanism']}")
+        if d.get("assumptions"):
+            doc.p("**Assumptions:**")
+            doc.ul(d["assumptions"])
+        if not any(d.get(k) for k in ("source", "mechanism", "assumptions")):
+            doc.p(f"No description was given for scenario “{r.name}”.")
+
+    doc.h(2, "How sure are we")
+    for r in runs:
+        doc.p((f"{r.title}: " if multi else "") + _replication_text(r))
+    doc.p("The confidence intervals cover the simulation's own randomness (which citizens "
+          "arrive, how long their spells and talks last, who falls ill). They do not cover "
+          "uncertainty in the model's inputs or assumptions: an assumption marked as such in the "
+          "scenario should be varied (`python -m sim scenario=... key=value`) to see how much "
+          "the result depends on it.")
+
+    doc.h(2, "About the model")
+    doc.p("A description of the simulation in the style of the STRESS-DES reporting guideline "
+          "(Monks et al. 2019).")
+    doc.table(["Item", "Description"], _stress_rows(runs, _runtime_text(runs)), text_columns=2)
+
+    doc.h(2, "Files")
+    files = ["`report.html`: this report as one file (charts included)",
+             "`comparison.csv`: the tables above, with every figure's means, difference and "
+             "confidence interval in plain numbers (shares as fractions, DKK per year)"]
+    if all(r.run_dir is not None and Path(r.run_dir).resolve() == out_dir.resolve()
+           for r in runs):
+        files += ["`replications.csv`: every figure in every replication, for both sides",
+                  "`replications/`: the full results of each replication (JSON)",
+                  "`metrics.json`, `summary.csv`, `events.parquet`: the scenario's first "
+                  "replication in detail (headline, per-group table, event log)",
+                  "`resolved_config.yaml`, `run_info.json`: the configuration and provenance"]
+    else:
+        files += ["Run directories compared: " + ", ".join(f"`{r.run_dir}`" for r in runs)]
+    doc.ul(files)
+
+    atomic_write_text(out_dir / "report.md", doc.markdown())
+    atomic_write_text(out_dir / "report.html", doc.html(title, out_dir))
+    return out_dir / "report.html"

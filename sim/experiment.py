@@ -1,0 +1,682 @@
+"""Replications, common random numbers, the baseline cache and the stopping rule.
+
+A run of a scenario is an *experiment*: replications ``0, 1, 2, ...`` of the scenario and of the
+baseline. Replication ``i`` of either side uses the random streams keyed by (seed, ``i``, stream
+name) (:mod:`sim.streams`), so both sides see the same citizens, arrivals and durations wherever
+the scenario does not change them (common random numbers), and the paired difference
+``scenario_i - baseline_i`` varies far less than either side.
+
+* The baseline configuration is the scenario's composed configuration with ``scenario=baseline``
+  and the same command-line overrides (:func:`baseline_config`).
+* Baseline replications are cached under ``outputs/.baseline_cache/<key>/rep_<i>.json``, where
+  the key is a SHA-256 of the resolved baseline configuration and of the simulator's source code
+  (:func:`cache_key`); a later run of another scenario with the same baseline reuses them.
+* ``replications=auto`` adds replications until the key differences are known precisely enough
+  (:func:`precision_status`), in the style of Hoad, Robinson and Davies (2010): a minimum number,
+  a look-ahead of :data:`LOOKAHEAD` replications once the target is met, and a budget.
+* ``warmup_days=auto`` sets the warm-up with MSER-5 on pilot runs of the baseline
+  (:mod:`sim.warmup`).
+
+Each replication leaves a *record* (:func:`record`): JSON-ready headline, per-group summary and
+a few series. Records are what the comparison and the report are computed from, so a report can
+be rebuilt from files (``python -m sim.compare``).
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from .config import GROUPS, SimConfig
+from .figures import figures_for, key_figures, mean_ci, paired_ci, values
+from .output import atomic_write_text
+
+SIM_DIR = Path(__file__).resolve().parent
+BASELINE = "baseline"
+LOOKAHEAD = 2
+"""Replications the precision must keep holding for before ``auto`` stops (Hoad et al. use 5;
+2 keeps a default comparison well under a minute; ``min_replications`` is the other guard)."""
+
+CACHE_ENV = "SIM_BASELINE_CACHE"
+"""Environment variable naming another baseline-cache folder (e.g. in tests)."""
+
+RUN_CONTROL = ("progress", "event_log", "replications", "precision", "min_replications",
+               "max_replications", "workers")
+"""Configuration keys that do not change what one replication computes (left out of the key)."""
+
+AUTO_WARMUP_PILOTS = 3
+"""Pilot replications ``warmup_days=auto`` averages before applying MSER-5."""
+
+
+# --------------------------------------------------------------------------- configurations
+def is_baseline(cfg: SimConfig) -> bool:
+    return cfg.scenario == BASELINE
+
+
+def baseline_overrides(overrides: Sequence[str]) -> list[str]:
+    """The same command-line overrides with the scenario replaced by the baseline."""
+    out = [o for o in overrides if o.split("=", 1)[0].lstrip("+~") != "scenario"]
+    return [*out, f"scenario={BASELINE}"]
+
+
+def compose_comparison(overrides: Sequence[str]) -> tuple[SimConfig, dict, SimConfig, dict]:
+    """Compose the scenario's and the baseline's configurations from the same overrides."""
+    from .configure import compose
+
+    cfg, description = compose(list(overrides))
+    if is_baseline(cfg):
+        return cfg, description, cfg, description
+    base_cfg, base_description = compose(baseline_overrides(overrides))
+    return cfg, description, base_cfg, base_description
+
+
+def baseline_config(composed, task_overrides: Sequence[str]) -> tuple[SimConfig, dict]:
+    """The baseline's configuration from a Hydra-composed configuration of the scenario.
+
+    Equivalent to ``compose`` with ``scenario=baseline`` (composition differs only in the
+    ``scenario`` key; the scenario's changes are merged after it), but usable inside a running
+    Hydra task, where composing again would disturb Hydra's global state.
+    """
+    from omegaconf import DictConfig, OmegaConf
+
+    from .configure import apply_scenario
+
+    raw = OmegaConf.to_container(composed, resolve=True) if isinstance(composed, DictConfig) \
+        else dict(composed)
+    raw.pop("hydra", None)
+    raw["scenario"] = BASELINE
+    return apply_scenario(raw, baseline_overrides(task_overrides))
+
+
+def code_version() -> str:
+    """SHA-256 of the simulator's source files (``sim/*.py``): changes with any code edit,
+    committed or not."""
+    h = hashlib.sha256()
+    for path in sorted(SIM_DIR.glob("*.py")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def replication_config(cfg: SimConfig) -> dict:
+    """The configuration as a plain dictionary without the keys that do not change results."""
+    d = dataclasses.asdict(cfg)
+    for k in RUN_CONTROL:
+        d.pop(k, None)
+    return d
+
+
+def cache_key(cfg: SimConfig, version: str | None = None) -> str:
+    """SHA-256 of the resolved configuration (JSON, sorted keys) and of the code version."""
+    text = json.dumps(replication_config(cfg), sort_keys=True, default=str)
+    h = hashlib.sha256(text.encode())
+    h.update((version or code_version()).encode())
+    return h.hexdigest()
+
+
+def default_cache_dir() -> Path:
+    """``$SIM_BASELINE_CACHE`` or ``outputs/.baseline_cache`` (beside Hydra's run folders)."""
+    return Path(os.environ.get(CACHE_ENV) or Path("outputs") / ".baseline_cache")
+
+
+# --------------------------------------------------------------------------- records
+def _jsonable(x: Any) -> Any:
+    """Plain JSON types: numpy scalars to Python, NaN to None, tuples to lists."""
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if hasattr(x, "item") and not isinstance(x, (str, bytes)):
+        x = x.item()
+    if isinstance(x, float) and math.isnan(x):
+        return None
+    return x
+
+
+def weekly_utilisation(pool) -> tuple[list[int], list[float]]:
+    """Week numbers (from 1, warm-up included) and the percent of bookable time worked."""
+    weeks, shares = [], []
+    bookable_share = 1.0 - pool.non_bookable_share
+    for start in range(0, len(pool.day_available), 7):
+        bookable = sum(pool.day_available[start:start + 7]) * bookable_share
+        if bookable > 0:
+            weeks.append(start // 7 + 1)
+            shares.append(round(100.0 * sum(pool.day_worked[start:start + 7]) / bookable, 3))
+    return weeks, shares
+
+
+def record(result) -> dict:
+    """What one replication leaves behind, as JSON-ready data.
+
+    ``headline`` and ``summary`` are :func:`sim.results.headline` and
+    :func:`sim.results.group_summary`; ``series`` holds the weekly stocks (days from the start
+    of the simulation, warm-up included), each caseworker pool's weekly utilisation, and the
+    measured period's completed spell lengths, days to first offer and rehabilitation-team waits
+    per group (days, one decimal).
+    """
+    from .results import group_summary, headline
+
+    c = result.counters
+    summary = group_summary(result)
+    stock_days = [d for d, _ in c.stock_samples]
+    stock = {g: [s[i] for _, s in c.stock_samples] for i, g in enumerate(GROUPS)}
+    utilisation = {}
+    for name, pool in result.pools.items():
+        if pool.staff_type == "caseworker" and pool.n > 0:
+            weeks, shares = weekly_utilisation(pool)
+            utilisation[name] = {"weeks": weeks, "percent": shares}
+
+    def lists(attr):
+        return {g: [round(x, 1) for x in getattr(c.groups[g], attr)] for g in GROUPS
+                if getattr(c.groups[g], attr)}
+
+    return _jsonable({
+        "scenario": result.cfg.scenario,
+        "replication": result.replication,
+        "wall_seconds": result.wall_seconds,
+        "headline": headline(result),
+        "summary": summary.to_dict("records"),
+        "series": {
+            "warmup_days": result.cfg.warmup_days,
+            "stock": {"days": stock_days, "by_group": stock},
+            "utilisation": utilisation,
+            "completed_spell_days": lists("completed_spell_days"),
+            "first_offer_days": lists("first_offer_days"),
+            "rehab_wait_days": lists("rehab_wait_days"),
+        },
+    })
+
+
+def simulate_record(cfg: SimConfig, replication: int) -> dict:
+    """Run replication ``replication`` of ``cfg`` and return its record (worker entry point)."""
+    from .model import run
+
+    return record(run(cfg, replication=replication))
+
+
+# --------------------------------------------------------------------------- the cache
+class BaselineCache:
+    """Per-replication baseline records in ``<root>/<key>/rep_<i>.json``."""
+
+    def __init__(self, root: Path | str, cfg: SimConfig, version: str | None = None):
+        self.root = Path(root)
+        self.key = cache_key(cfg, version)
+        self.dir = self.root / self.key
+        self._cfg = cfg
+
+    def path(self, replication: int) -> Path:
+        return self.dir / f"rep_{replication}.json"
+
+    def load(self, replication: int) -> dict | None:
+        """The cached record of ``replication``, or None (also for an unreadable file)."""
+        try:
+            rec = json.loads(self.path(replication).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return rec if rec.get("replication") == replication else None
+
+    def save(self, rec: dict) -> None:
+        """Store ``rec`` (atomically), and once the configuration it belongs to."""
+        meta = self.dir / "config.json"
+        if not meta.exists():
+            atomic_write_text(meta, json.dumps(replication_config(self._cfg), indent=1,
+                                               sort_keys=True, default=str))
+        atomic_write_text(self.path(rec["replication"]), json.dumps(rec))
+
+    def load_warmup(self) -> dict | None:
+        try:
+            return json.loads((self.dir / "warmup.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def save_warmup(self, info: dict) -> None:
+        atomic_write_text(self.dir / "warmup.json", json.dumps(info, indent=1))
+
+
+# --------------------------------------------------------------------------- stopping rule
+def precision_target(difference: float | None, level: float | None, precision: float) -> float:
+    """The largest acceptable CI half-width of a difference (or of a mean, ``difference=None``).
+
+    For a mean: ``precision x |mean|`` (relative precision, as in Hoad et al.). For a paired
+    difference: ``precision x max(|difference|, precision x |baseline level|)``: a difference is
+    to be known to within ``precision`` of its own size; a difference smaller than ``precision``
+    of the baseline level counts as small, and is to be known to within ``precision`` of that
+    threshold (0.25% of the baseline level at the default 5%), so a near-zero effect does not
+    demand endless replications. A difference of exactly zero in every replication has a
+    half-width of zero and always meets its target.
+    """
+    if difference is None:
+        return precision * abs(level or 0.0)
+    return precision * max(abs(difference), precision * abs(level or 0.0))
+
+
+def precision_status(scenario: Sequence[dict], baseline: Sequence[dict] | None,
+                     precision: float) -> list[dict]:
+    """For each key figure: replications, CI half-width, target, met (True/False).
+
+    ``baseline=None`` (the scenario is the baseline): the target is on the mean itself.
+    """
+    out = []
+    for fig in key_figures(scenario[0]):
+        s = values(fig, scenario)
+        if baseline is None:
+            m = mean_ci(s)
+            hw, est, level = m.half_width, None, m.mean
+        else:
+            p = paired_ci(s, values(fig, baseline))
+            hw, est, level = p.difference.half_width, p.difference.mean, p.baseline.mean
+        target = precision_target(est, level, precision)
+        met = hw is not None and (hw == 0.0 or hw <= target)
+        out.append({"figure": fig.id, "label": fig.label, "unit": fig.unit, "kind": fig.kind,
+                    "estimate": est if baseline is not None else level, "half_width": hw,
+                    "target": target, "met": met})
+    return out
+
+
+@dataclass
+class Stopping:
+    """How many replications were run and why."""
+
+    setting: Any                      # the ``replications`` value: a number or "auto"
+    replications: int = 0
+    reason: str = ""
+    converged_at: int | None = None   # auto: first n of the final run of met targets
+    status: list[dict] = field(default_factory=list)
+    history: list[dict] = field(default_factory=list)   # per n: all met?
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def _stop_auto(n: int, all_met: bool, state: Stopping, n_min: int, n_max: int) -> bool:
+    """One step of the sequential procedure at ``n`` replications; True to stop."""
+    if all_met:
+        if state.converged_at is None:
+            state.converged_at = n
+        if n - state.converged_at >= LOOKAHEAD:
+            state.reason = (f"the precision target was met at {state.converged_at} replications "
+                            f"and still held after {LOOKAHEAD} more (look-ahead)")
+            return True
+    else:
+        state.converged_at = None
+    if n >= n_max:
+        if state.converged_at is not None:
+            state.reason = (f"the precision target was met at {state.converged_at} replications; "
+                            f"the budget of {n_max} replications ended the look-ahead")
+        else:
+            unmet = [s["label"] for s in state.status if not s["met"]]
+            state.reason = (f"the budget of {n_max} replications was reached before the "
+                            f"precision target was met for: {'; '.join(unmet)}")
+        return True
+    return False
+
+
+def stopping_decision(cfg: SimConfig, scenario: Sequence[dict],
+                      baseline: Sequence[dict] | None, state: Stopping | None = None) -> Stopping:
+    """Apply the stopping rule to replications ``1..len(scenario)`` in order.
+
+    Returns the decision at the first ``n`` where the rule stops (``state.replications``),
+    or at ``len(scenario)`` when it does not stop yet (``state.reason`` empty).
+    """
+    state = state or Stopping(cfg.replications)
+    n_done = len(scenario)
+    start = len(state.history) + 1
+    for n in range(start, n_done + 1):
+        if cfg.replications != "auto":
+            state.replications = n
+            if n >= cfg.replications:
+                state.reason = f"the number of replications was set to {cfg.replications}"
+                return state
+            continue
+        n_min = max(cfg.min_replications, 2)
+        n_max = max(cfg.max_replications, n_min)
+        state.replications = n
+        if n < 2:
+            state.history.append({"n": n, "met": False})
+            if n >= n_max:
+                state.reason = "the budget allows one replication only"
+                return state
+            continue
+        state.status = precision_status(scenario[:n], None if baseline is None
+                                        else baseline[:n], cfg.precision)
+        all_met = all(s["met"] for s in state.status)
+        state.history.append({"n": n, "met": all_met,
+                              "half_widths": {s["figure"]: s["half_width"] for s in state.status}})
+        if n < n_min:
+            if n >= n_max:
+                return state
+            continue
+        if _stop_auto(n, all_met, state, n_min, n_max):
+            return state
+    return state
+
+
+# --------------------------------------------------------------------------- warm-up
+def resolve_warmup(cfg: SimConfig, base_cfg: SimConfig, cache_root: Path | None,
+                   log: Callable[[str], None]) -> tuple[SimConfig, SimConfig, dict]:
+    """Replace ``warmup_days=auto`` by the MSER-5 choice on pilot runs of the baseline."""
+    if cfg.warmup_days != "auto":
+        return cfg, base_cfg, {"days": cfg.warmup_days, "method": "fixed",
+                               "setting": cfg.warmup_days}
+    from .warmup import PILOT_DAYS, auto_warmup
+
+    cache = BaselineCache(cache_root, base_cfg) if cache_root is not None else None
+    info = cache.load_warmup() if cache else None
+    if info is None:
+        log(f"warm-up: MSER-5 on {AUTO_WARMUP_PILOTS} pilot runs of the baseline "
+            f"({PILOT_DAYS} days each)")
+        choice = auto_warmup(base_cfg, replications=AUTO_WARMUP_PILOTS, days=PILOT_DAYS)
+        info = {"days": choice.days, "method": f"{choice.method} on the average of "
+                f"{AUTO_WARMUP_PILOTS} pilot runs of the baseline ({choice.pilot_days} days each)",
+                "setting": "auto", "deciding_series": choice.deciding_series,
+                "per_series": choice.per_series}
+        if cache:
+            cache.save_warmup(info)
+    days = int(info["days"])
+    log(f"warm-up: {days} days ({info['method']})")
+    return (dataclasses.replace(cfg, warmup_days=days),
+            dataclasses.replace(base_cfg, warmup_days=days), info)
+
+
+# --------------------------------------------------------------------------- the experiment
+@dataclass
+class Experiment:
+    """A finished experiment: the records of both sides and how they came about."""
+
+    cfg: SimConfig
+    description: dict
+    base_cfg: SimConfig
+    base_description: dict
+    scenario_records: list[dict]
+    baseline_records: list[dict]
+    first_result: Any                       # RunResult of the scenario's replication 0
+    stopping: Stopping
+    warmup: dict
+    cache: dict
+    workers: int
+    wall_seconds: float
+
+    @property
+    def is_baseline(self) -> bool:
+        return is_baseline(self.cfg)
+
+    @property
+    def replications(self) -> int:
+        return len(self.scenario_records)
+
+    def info(self) -> dict:
+        """What ``run_info.json`` records about the experiment."""
+        return {
+            "replications": self.replications,
+            "replications_setting": self.stopping.setting,
+            "stopping": self.stopping.as_dict(),
+            "precision": self.cfg.precision,
+            "min_replications": self.cfg.min_replications,
+            "max_replications": self.cfg.max_replications,
+            "lookahead": LOOKAHEAD,
+            "warmup": self.warmup,
+            "warmup_days": self.cfg.warmup_days,
+            "horizon_days": self.cfg.horizon_days,
+            "baseline_scenario": BASELINE,
+            "baseline_is_scenario": self.is_baseline,
+            "baseline_cache": self.cache,
+            "workers": self.workers,
+            "experiment_wall_seconds": self.wall_seconds,
+            "replication_wall_seconds": {
+                "scenario": [r.get("wall_seconds") for r in self.scenario_records],
+                "baseline": [r.get("wall_seconds") for r in self.baseline_records],
+            },
+        }
+
+
+def _workers(setting: int) -> int:
+    """0 means one worker per CPU core (at most 8)."""
+    if setting and setting > 0:
+        return setting
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+SHORT_NAMES = {"operating_cost": "cost", "staff_time_used_fte": "staff time",
+               "talks_held": "talks", "on_time_share": "on time"}
+
+
+def _fmt_hw(s: dict) -> str:
+    """CI half-width against its target, e.g. ``±0.21/0.19 pp``."""
+    hw, tg = s["half_width"], s["target"]
+    if s["kind"] == "share":
+        return f"±{100 * hw:.2f}/{100 * tg:.2f} pp"
+    unit = {"DKK per year": "DKK", "talks": ""}.get(s["unit"], s["unit"])
+    return f"±{hw:,.3g}/{tg:,.3g} {unit}".rstrip()
+
+
+def run_experiment(cfg: SimConfig, description: dict, base_cfg: SimConfig | None = None,
+                   base_description: dict | None = None, *,
+                   cache_dir: Path | str | None | bool = None, workers: int | None = None,
+                   log: Callable[[str], None] | None = _stderr,
+                   progress_factory: Callable[[str], Callable[[float], None]] | None = None,
+                   ) -> Experiment:
+    """Run the scenario ``cfg`` and its baseline ``base_cfg`` replication by replication.
+
+    ``cache_dir``: the baseline cache's root (None: :func:`default_cache_dir`; False: no
+    cache). ``workers``: processes (None: ``cfg.workers``; 1 runs in this process). The records
+    do not depend on ``workers``: replications run in batches, but the stopping rule is applied
+    one replication at a time and the records beyond its stop are dropped.
+    """
+    t0 = time.perf_counter()
+    log = log or (lambda _m: None)
+    base_cfg = base_cfg or cfg
+    base_description = base_description if base_description is not None else description
+    same = is_baseline(cfg)
+    if same:
+        base_cfg, base_description = cfg, description
+    cache_root = None if cache_dir is False else Path(cache_dir or default_cache_dir())
+    cfg, base_cfg, warmup = resolve_warmup(cfg, base_cfg, cache_root, log)
+    if same:
+        base_cfg = cfg
+    quiet = dataclasses.replace(cfg, event_log=False, progress=False)
+    base_quiet = dataclasses.replace(base_cfg, event_log=False, progress=False)
+    cache = BaselineCache(cache_root, base_quiet) if cache_root is not None else None
+    n_workers = _workers(cfg.workers if workers is None else workers)
+    label = f"{cfg.scenario} / {cfg.jobcenter.name}"
+    budget = cfg.replications if cfg.replications != "auto" else max(cfg.max_replications, 1)
+
+    scen: list[dict] = []
+    base: list[dict] = []
+    from_cache: set[int] = set()
+    first_result = None
+    state = Stopping(cfg.replications)
+    pool: ProcessPoolExecutor | None = None
+
+    def cached(i: int) -> dict | None:
+        if cache is None or (same and i == 0):    # replication 0 is always simulated in full
+            return None
+        return cache.load(i)
+
+    try:
+        while len(scen) < budget:
+            i0 = len(scen)
+            hit = cached(i0)
+            jobs_per_rep = (0 if hit is not None else 1) if same else (1 if hit else 2)
+            batch = max(1, n_workers // max(jobs_per_rep, 1)) if n_workers > 1 else 1
+            reps = list(range(i0, min(budget, i0 + batch)))
+            hits = {i: cached(i) for i in reps}
+            hits = {i: r for i, r in hits.items() if r is not None}
+            futures = {}
+            for i in reps:
+                jobs = []
+                if i > 0 and not (same and i in hits):
+                    jobs.append(("s", quiet))
+                if not same and i not in hits:
+                    jobs.append(("b", base_quiet))
+                for side, c in jobs:
+                    if n_workers > 1:
+                        pool = pool or ProcessPoolExecutor(max_workers=n_workers)
+                        futures[(side, i)] = pool.submit(simulate_record, c, i)
+            new_scen, new_base = {}, {}
+            for i in reps:
+                if i == 0:
+                    from .model import run
+
+                    bar = progress_factory(f"{label}, replication 1") \
+                        if progress_factory and cfg.progress else None
+                    first_result = run(cfg, replication=0, progress=bar)
+                    new_scen[0] = record(first_result)
+                elif same and i in hits:
+                    new_scen[i] = hits[i]
+                elif ("s", i) not in futures:
+                    new_scen[i] = simulate_record(quiet, i)
+                if not same:
+                    if i in hits:
+                        new_base[i] = hits[i]
+                    elif ("b", i) not in futures:
+                        new_base[i] = simulate_record(base_quiet, i)
+            for (side, i), fut in futures.items():
+                (new_scen if side == "s" else new_base)[i] = fut.result()
+            for i in reps:
+                scen.append(new_scen[i])
+                base.append(new_scen[i] if same else new_base[i])
+                if i in hits:
+                    from_cache.add(i)
+                elif cache is not None:
+                    rec = new_scen[i] if same else new_base[i]
+                    if same and i == 0:      # as the quiet runs record it
+                        rec = dict(rec, headline={**rec["headline"], "event_log_rows": 0})
+                    cache.save(rec)
+            state = stopping_decision(cfg, scen, None if same else base, state)
+            shown = reps[:state.replications - i0] if state.reason else reps
+            for i in shown:
+                _log_replication(log, label, cfg, i, scen[i], None if same else base[i],
+                                 i in from_cache, state, same)
+            if state.reason:
+                del scen[state.replications:]
+                del base[state.replications:]
+                break
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    reused = len([i for i in from_cache if i < len(scen)])
+    if not state.reason:
+        state.reason = f"the number of replications was set to {budget}"
+        state.replications = len(scen)
+    log(f"{label}: {len(scen)} replication{'s' if len(scen) != 1 else ''}: {state.reason}")
+    cache_info = {"dir": str(cache.dir) if cache else None, "key": cache.key if cache else None,
+                  "reused": reused, "simulated": len(scen) - reused}
+    return Experiment(cfg, description, base_cfg, base_description, scen, base, first_result,
+                      state, warmup, cache_info, n_workers, time.perf_counter() - t0)
+
+
+def _log_replication(log, label, cfg, i, srec, brec, cached, state, same) -> None:
+    """One line on stderr per replication: run times and, for ``auto``, the precision so far."""
+    text = f"{label}: replication {i + 1}"
+    text += f" of {cfg.replications}" if cfg.replications != "auto" else \
+        f" (auto, at most {cfg.max_replications})"
+    if same and cached:
+        text += ": from the cache"
+    else:
+        text += f": {srec.get('wall_seconds', 0):.1f} s"
+    if brec is not None:
+        text += ", baseline " + ("from the cache" if cached else
+                                 f"{brec.get('wall_seconds', 0):.1f} s")
+    if cfg.replications == "auto" and i + 1 == len(state.history) and state.status \
+            and state.history[-1].get("half_widths") is not None:
+        parts = [f"{SHORT_NAMES.get(s['figure'], s['figure'])} {_fmt_hw(s)}"
+                 + (" met" if s["met"] else " not met") for s in state.status]
+        text += "; CI half-width/target: " + ", ".join(parts)
+    log(text)
+
+
+# --------------------------------------------------------------------------- files
+def write_records(run_dir: Path, exp: Experiment) -> None:
+    """``replications/scenario/rep_<i>.json`` (and ``replications/baseline/...``)."""
+    run_dir = Path(run_dir)
+    sides = [("scenario", exp.scenario_records)]
+    if not exp.is_baseline:
+        sides.append(("baseline", exp.baseline_records))
+    for side, recs in sides:
+        for rec in recs:
+            atomic_write_text(run_dir / "replications" / side / f"rep_{rec['replication']}.json",
+                              json.dumps(rec))
+
+
+def replications_frame(exp_or_records, baseline_records=None, is_base: bool = False):
+    """One row per side and replication with every reported figure (wide table)."""
+    import pandas as pd
+
+    if isinstance(exp_or_records, Experiment):
+        scen, base, is_base = (exp_or_records.scenario_records, exp_or_records.baseline_records,
+                               exp_or_records.is_baseline)
+    else:
+        scen, base = exp_or_records, baseline_records or []
+    figs = figures_for((base or scen)[0])
+    rows = []
+    sides = [("scenario", scen)] + ([] if is_base else [("baseline", base)])
+    for side, recs in sides:
+        for rec in recs:
+            row = {"side": side, "scenario": rec["scenario"], "replication": rec["replication"]}
+            for f in figs:
+                row[f.id] = values(f, [rec])[0]
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def write_experiment(run_dir: Path, exp: Experiment, write_report: bool = True) -> dict:
+    """Write the run directory of an experiment; returns the metrics of replication 0.
+
+    Replication 0 of the scenario gives ``metrics.json``, ``summary.csv`` and
+    ``events.parquet`` as a single run always has; the experiment adds the per-replication
+    records, ``replications.csv``, ``comparison.csv`` and the comparison report.
+    """
+    from .figures import comparison_table
+    from .output import atomic_write, write_run
+
+    run_dir = Path(run_dir)
+    single = exp.replications == 1 and exp.is_baseline
+    metrics = write_run(run_dir, exp.first_result, exp.description, extra_info=exp.info(),
+                        report=single)
+    write_records(run_dir, exp)
+    frame = replications_frame(exp)
+    atomic_write(run_dir / "replications.csv", lambda p: frame.to_csv(p, index=False))
+    table = comparison_table(exp.scenario_records, exp.baseline_records)
+    atomic_write(run_dir / "comparison.csv", lambda p: table.to_csv(p, index=False))
+    if write_report and not single:
+        from .compare import RunData, build_report
+
+        build_report([RunData.from_experiment(exp, run_dir)], run_dir)
+    return metrics
+
+
+def summary_lines(exp: Experiment) -> list[str]:
+    """A few lines for the terminal: replications, warm-up and the key differences."""
+    from .comparison_report import fmt_ci, fmt_diff, fmt_value
+    from .figures import comparison_table
+
+    n = exp.replications
+    lines = [f"{n} replication{'s' if n != 1 else ''} ({exp.stopping.reason}); warm-up "
+             f"{exp.cfg.warmup_days} days; baseline replications reused from the cache: "
+             f"{exp.cache.get('reused', 0)}"]
+    table = comparison_table(exp.scenario_records, exp.baseline_records)
+    kinds = {f.id: (f.kind, f.unit) for f in figures_for(exp.baseline_records[0])}
+    for _, r in table[table["figure"].isin(["operating_cost", "staff_time_used_fte",
+                                            "talks_held", "on_time_share"])].iterrows():
+        kind, unit = kinds[r["figure"]]
+        if exp.is_baseline:
+            lines.append(f"  {r['label']}: {fmt_value(kind, unit, r['baseline_mean'])}")
+            continue
+        ci = fmt_ci(kind, unit, r["ci_low"], r["ci_high"])
+        lines.append(f"  {r['label']}: {fmt_value(kind, unit, r['baseline_mean'])} -> "
+                     f"{fmt_value(kind, unit, r['scenario_mean'])}, difference "
+                     f"{fmt_diff(kind, unit, r['difference'])}"
+                     + (f" (95% CI {ci})" if ci != "–" else ""))
+    return lines

@@ -1,0 +1,346 @@
+"""The figures a comparison reports, their confidence intervals, and the comparison table.
+
+A *record* is what one replication leaves behind (see :func:`sim.experiment.record`): its
+headline (``sim.results.headline``), its per-group summary (``sim.results.group_summary``) and a
+few series. Every reported figure is a function of one record, so the same figure can be computed
+for the scenario and for the baseline in each replication, and paired.
+
+Confidence intervals are Student-t intervals over replications. Because both sides of a pair use
+the same random numbers (common random numbers), the paired difference varies far less than
+either side, and its interval is the one that answers "what does the scenario change?".
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .config import GROUPS
+
+CONFIDENCE = 0.95
+
+
+# --------------------------------------------------------------------------- statistics
+@dataclass
+class Interval:
+    """Mean of ``n`` values and its two-sided Student-t confidence interval."""
+
+    n: int
+    mean: float | None
+    sd: float | None
+    half_width: float | None      # None with fewer than two values
+
+    @property
+    def low(self) -> float | None:
+        return None if self.half_width is None else self.mean - self.half_width
+
+    @property
+    def high(self) -> float | None:
+        return None if self.half_width is None else self.mean + self.half_width
+
+
+def t_quantile(n: int, confidence: float = CONFIDENCE) -> float:
+    """The two-sided Student-t quantile for ``n`` values (``n - 1`` degrees of freedom)."""
+    return float(stats.t.ppf(0.5 + confidence / 2.0, n - 1))
+
+
+def mean_ci(values: Sequence[float], confidence: float = CONFIDENCE) -> Interval:
+    """Mean and t-interval of ``values`` (missing values, None or NaN, are left out)."""
+    x = np.asarray([v for v in values if v is not None and not _nan(v)], dtype=float)
+    n = len(x)
+    if n == 0:
+        return Interval(0, None, None, None)
+    mean = float(x.mean())
+    if n < 2:
+        return Interval(1, mean, None, None)
+    sd = float(x.std(ddof=1))
+    if sd == 0.0 or np.all(x == x[0]):
+        return Interval(n, mean, 0.0, 0.0)
+    return Interval(n, mean, sd, t_quantile(n, confidence) * sd / math.sqrt(n))
+
+
+@dataclass
+class Paired:
+    """A paired comparison over replications: the two means and the mean difference's CI."""
+
+    scenario: Interval
+    baseline: Interval
+    difference: Interval
+
+    @property
+    def clear(self) -> bool | None:
+        """True when the confidence interval of the difference excludes zero."""
+        d = self.difference
+        if d.half_width is None:
+            return None
+        return d.low > 0 or d.high < 0
+
+
+def paired_ci(scenario: Sequence[float], baseline: Sequence[float],
+              confidence: float = CONFIDENCE) -> Paired:
+    """Paired t-interval of ``scenario[i] - baseline[i]`` over the replications ``i``.
+
+    Replications where either value is missing are left out of all three intervals, so the
+    means and the difference describe the same replications.
+    """
+    if len(scenario) != len(baseline):
+        raise ValueError("paired_ci needs as many scenario as baseline values")
+    pairs = [(s, b) for s, b in zip(scenario, baseline)
+             if s is not None and b is not None and not _nan(s) and not _nan(b)]
+    s = [p[0] for p in pairs]
+    b = [p[1] for p in pairs]
+    return Paired(mean_ci(s, confidence), mean_ci(b, confidence),
+                  mean_ci([x - y for x, y in pairs], confidence))
+
+
+def _nan(x) -> bool:
+    return isinstance(x, float) and math.isnan(x)
+
+
+# --------------------------------------------------------------------------- figures
+@dataclass(frozen=True)
+class Figure:
+    """One reported figure: how to compute it from a record, and how to present it."""
+
+    id: str                                   # stable identifier, e.g. "talks_held/adp"
+    section: str                              # heading it is listed under
+    label: str                                # plain words for people
+    unit: str                                 # unit of the values
+    kind: str                                 # dkk, fte, count, share, days, percent
+    value: Callable[[dict], float | None]
+    key: bool = False                         # used by the replication stopping rule
+
+
+SECTIONS = ("Cost and staff time", "Service: mandated talks", "Duration", "Caseworker utilisation")
+
+
+def _get(d, *path):
+    for p in path:
+        if d is None:
+            return None
+        d = d.get(p) if isinstance(d, dict) else None
+    return d
+
+
+def _years(rec: dict) -> float:
+    return rec["headline"]["horizon_days"] / 365.0
+
+
+def _summary_row(rec: dict, group: str) -> dict | None:
+    for row in rec["summary"]:
+        if row["group"] == group:
+            return row
+    return None
+
+
+def _group_value(column: str) -> Callable[[str], Callable[[dict], float | None]]:
+    def for_group(group: str):
+        def value(rec):
+            row = _summary_row(rec, group)
+            return None if row is None else row.get(column)
+        return value
+    return for_group
+
+
+def operating_cost_per_year(rec: dict) -> float:
+    """Total operating cost, DKK per year."""
+    return rec["headline"]["operating_cost_dkk"] / _years(rec)
+
+
+def value_of_staff_time_used(rec: dict) -> float:
+    """Hours used on casework (all staff types) at the wage cost per available hour, DKK/year."""
+    h = rec["headline"]
+    return sum(h["used_hours"].values()) * h["hour_rate_dkk"] / _years(rec)
+
+
+def littles_law_spell_days(rec: dict, group: str | None) -> float | None:
+    """Mean benefit-spell duration by Little's law: mean stock / entries per day (days).
+
+    For one group, entries are new spells, returns and transfers in; for all groups together
+    (``group=None``) transfers between groups are not entries, so the figure is the mean time on
+    any benefit. Unlike the mean of completed spells, it is not biased towards short spells by a
+    run of one year nor by the elapsed time of the initial stock.
+    """
+    days = rec["headline"]["horizon_days"]
+    rows = rec["summary"] if group is None else [r for r in rec["summary"] if r["group"] == group]
+    if not rows:
+        return None
+    stock = sum(r["mean_stock"] for r in rows)
+    entries = sum(r["inflow_new"] + r["inflow_reentry"] for r in rows)
+    if group is not None:
+        entries += rows[0]["transfers_in"]
+    if entries <= 0:
+        return None
+    return stock / (entries / days)
+
+
+def _pooled_mean(series_name: str) -> Callable[[dict], float | None]:
+    def value(rec):
+        lists = _get(rec, "series", series_name) or {}
+        xs = [x for v in lists.values() for x in v]
+        return float(np.mean(xs)) if xs else None
+    return value
+
+
+def _label(rec: dict, group: str) -> str:
+    row = _summary_row(rec, group)
+    return row["label"] if row and row.get("label") else group
+
+
+POOL_WORDS = {"adp": "unemployment insurance", "ly": "flexjob unemployment"}
+
+
+def pool_label(name: str, labels: dict[str, str] | None = None) -> str:
+    """A staff pool's name for people."""
+    if labels and name in labels:
+        return labels[name].lower()
+    return POOL_WORDS.get(name, name.replace("_", " "))
+
+
+def figures_for(rec: dict) -> list[Figure]:
+    """Every figure a comparison reports, for the groups and pools present in ``rec``."""
+    groups = [g for g in GROUPS if _summary_row(rec, g) is not None]
+    days = rec["headline"]["horizon_days"]
+    period = f"over the {days:,} measured days"
+    figs = [
+        Figure("operating_cost", SECTIONS[0], "Operating cost", "DKK per year", "dkk",
+               operating_cost_per_year, key=True),
+        Figure("staff_time_used_fte", SECTIONS[0],
+               "Staff time used on casework (a fall is time freed)", "FTE", "fte",
+               lambda r: r["headline"]["fte_used_on_casework"], key=True),
+        Figure("staff_time_used_dkk", SECTIONS[0],
+               "Staff time used on casework, at the wage cost per hour", "DKK per year", "dkk",
+               value_of_staff_time_used),
+        Figure("talks_held", SECTIONS[1], f"Talks held, all groups ({period})", "talks",
+               "count", lambda r: r["headline"]["talks_held"], key=True),
+    ]
+    talks = _group_value("talks_held")
+    for g in groups:
+        figs.append(Figure(f"talks_held/{g}", SECTIONS[1], f"Talks held: {_label(rec, g)}",
+                           "talks", "count", talks(g)))
+    figs.append(Figure("on_time_share", SECTIONS[1], "Mandated talks held on time, all groups",
+                       "%", "share", lambda r: r["headline"]["talks_on_time_share"], key=True))
+    on_time = _group_value("on_time_share")
+    for g in groups:
+        figs.append(Figure(f"on_time_share/{g}", SECTIONS[1], f"On time: {_label(rec, g)}",
+                           "%", "share", on_time(g)))
+    figs.append(Figure("spell_days", SECTIONS[2], "Mean time on benefit, all groups",
+                       "days", "days", lambda r: littles_law_spell_days(r, None)))
+    for g in groups:
+        figs.append(Figure(f"spell_days/{g}", SECTIONS[2], f"Mean spell: {_label(rec, g)}",
+                           "days", "days", (lambda gg: lambda r: littles_law_spell_days(r, gg))(g)))
+    figs.append(Figure("days_to_first_offer", SECTIONS[2],
+                       "Time from spell start to first offer, all groups", "days", "days",
+                       _pooled_mean("first_offer_days")))
+    first_offer = _group_value("mean_days_to_first_offer")
+    for g in groups:
+        row = _summary_row(rec, g)
+        if row.get("offers_started") or row.get("mean_days_to_first_offer") is not None:
+            figs.append(Figure(f"days_to_first_offer/{g}", SECTIONS[2],
+                               f"Time to first offer: {_label(rec, g)}", "days", "days",
+                               first_offer(g)))
+    figs.append(Figure("rehab_wait_days", SECTIONS[2],
+                       "Wait from referral to the rehabilitation team's decision, all groups",
+                       "days", "days", _pooled_mean("rehab_wait_days")))
+    rehab = _group_value("mean_rehab_wait_days")
+    for g in groups:
+        row = _summary_row(rec, g)
+        if row.get("rehab_cases") or row.get("mean_rehab_wait_days") is not None:
+            figs.append(Figure(f"rehab_wait_days/{g}", SECTIONS[2],
+                               f"Rehabilitation-team wait: {_label(rec, g)}", "days", "days",
+                               rehab(g)))
+    pool_labels = {g: _label(rec, g) for g in groups}
+    for name, p in (rec["headline"].get("pools") or {}).items():
+        if p.get("staff_type") != "caseworker" or not p.get("members"):
+            continue
+        figs.append(Figure(f"utilisation/{name}", SECTIONS[3],
+                           f"Utilisation of bookable time: {pool_label(name, pool_labels)} pool",
+                           "%", "share",
+                           (lambda nn: lambda r: _get(r, "headline", "pools", nn,
+                                                      "utilisation_of_bookable_time"))(name)))
+    return figs
+
+
+def key_figures(rec: dict) -> list[Figure]:
+    """The figures the replication stopping rule watches."""
+    return [f for f in figures_for(rec) if f.key]
+
+
+def values(fig: Figure, records: Sequence[dict]) -> list[float | None]:
+    """``fig`` in each record (None where it does not apply)."""
+    out = []
+    for r in records:
+        try:
+            v = fig.value(r)
+        except (KeyError, TypeError, ZeroDivisionError):
+            v = None
+        out.append(None if v is None or _nan(v) else float(v))
+    return out
+
+
+# --------------------------------------------------------------------------- the table
+TABLE_COLUMNS = ("figure", "section", "label", "unit", "replications", "scenario_mean",
+                 "baseline_mean", "difference", "ci_low", "ci_high", "half_width",
+                 "relative_difference", "clear_difference")
+
+
+def comparison_table(scenario: Sequence[dict], baseline: Sequence[dict]) -> pd.DataFrame:
+    """One row per figure: both means, the mean paired difference and its 95% interval.
+
+    ``scenario[i]`` and ``baseline[i]`` must be replication ``i`` of each side. When the
+    scenario is the baseline itself, pass the same records twice: the difference is then zero
+    and the interval columns describe the mean (use :func:`level_table` instead).
+    """
+    if len(scenario) != len(baseline):
+        raise ValueError("the scenario and the baseline need the same replications")
+    for s, b in zip(scenario, baseline):
+        if s.get("replication") != b.get("replication"):
+            raise ValueError("replications must be paired by index")
+    rows = []
+    for fig in figures_for(baseline[0] if baseline else scenario[0]):
+        p = paired_ci(values(fig, scenario), values(fig, baseline))
+        d = p.difference
+        base = p.baseline.mean
+        rows.append({
+            "figure": fig.id, "section": fig.section, "label": fig.label, "unit": fig.unit,
+            "replications": d.n, "scenario_mean": p.scenario.mean, "baseline_mean": base,
+            "difference": d.mean, "ci_low": d.low, "ci_high": d.high,
+            "half_width": d.half_width,
+            "relative_difference": (d.mean / base if d.mean is not None and base else None),
+            "clear_difference": p.clear,
+        })
+    return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+
+
+LEVEL_COLUMNS = ("figure", "section", "label", "unit", "replications", "mean", "ci_low",
+                 "ci_high", "half_width")
+
+
+def level_table(records: Sequence[dict]) -> pd.DataFrame:
+    """One row per figure: its mean over replications and the mean's 95% interval."""
+    rows = []
+    for fig in figures_for(records[0]):
+        m = mean_ci(values(fig, records))
+        rows.append({"figure": fig.id, "section": fig.section, "label": fig.label,
+                     "unit": fig.unit, "replications": m.n, "mean": m.mean, "ci_low": m.low,
+                     "ci_high": m.high, "half_width": m.half_width})
+    return pd.DataFrame(rows, columns=list(LEVEL_COLUMNS))
+
+
+def cost_line_differences(scenario: Sequence[dict], baseline: Sequence[dict]) -> pd.DataFrame:
+    """Mean cost per year of every cost line on both sides and the paired difference's CI."""
+    keys = sorted({k for r in [*scenario, *baseline] for k in r["headline"]["cost_lines_dkk"]})
+    rows = []
+    for k in keys:
+        s = [r["headline"]["cost_lines_dkk"].get(k, 0.0) / _years(r) for r in scenario]
+        b = [r["headline"]["cost_lines_dkk"].get(k, 0.0) / _years(r) for r in baseline]
+        p = paired_ci(s, b)
+        rows.append({"line": k, "scenario_mean": p.scenario.mean, "baseline_mean": p.baseline.mean,
+                     "difference": p.difference.mean, "ci_low": p.difference.low,
+                     "ci_high": p.difference.high})
+    return pd.DataFrame(rows, columns=["line", "scenario_mean", "baseline_mean", "difference",
+                                       "ci_low", "ci_high"])
