@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from scipy import stats
-
 from .configure import CONF_DIR
+from .figures import mean_ci
 
 DAYS_PER_MONTH = 365.25 / 12
 TARGETS_FILE = CONF_DIR / "calibration" / "qb14_2013.yaml"
@@ -92,23 +91,15 @@ def simulated_values(agg: dict) -> dict[str, float]:
     return out
 
 
-def mean_ci(values: list[float], level: float = 0.95) -> tuple[float, float | None, float | None]:
-    """Mean and two-sided t confidence interval (None with fewer than two values)."""
-    n = len(values)
-    mean = sum(values) / n
-    if n < 2:
-        return mean, None, None
-    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
-    half = stats.t.ppf(0.5 + level / 2, n - 1) * sd / math.sqrt(n)
-    return mean, mean - half, mean + half
-
-
 def evaluate(per_replication: list[dict[str, float]], targets: list[Target]) -> list[dict]:
     """One row per target: source value, simulated mean and 95% CI, tolerance, pass/fail."""
     rows = []
     for tgt in targets:
-        values = [rep[tgt.id] for rep in per_replication]
-        mean, lo, hi = mean_ci(values)
+        ci = mean_ci([rep[tgt.id] for rep in per_replication])
+        mean = ci.mean
+        lo = hi = None
+        if ci.half_width is not None:
+            lo, hi = mean - ci.half_width, mean + ci.half_width
         low, high = tgt.bounds()
         rows.append({"id": tgt.id, "label": tgt.label, "source": tgt.source, "unit": tgt.unit,
                      "target": tgt.target, "simulated": mean, "ci_low": lo, "ci_high": hi,

@@ -141,17 +141,6 @@ def _jsonable(x: Any) -> Any:
     return x
 
 
-def weekly_utilisation(pool) -> tuple[list[int], list[float]]:
-    """Week numbers (from 1, warm-up included) and the percent of bookable time worked."""
-    weeks, shares = [], []
-    bookable_share = 1.0 - pool.non_bookable_share
-    for start in range(0, len(pool.day_available), 7):
-        bookable = sum(pool.day_available[start:start + 7]) * bookable_share
-        if bookable > 0:
-            weeks.append(start // 7 + 1)
-            shares.append(round(100.0 * sum(pool.day_worked[start:start + 7]) / bookable, 3))
-    return weeks, shares
-
 
 def record(result) -> dict:
     """What one replication leaves behind, as JSON-ready data.
@@ -162,7 +151,7 @@ def record(result) -> dict:
     measured period's completed spell lengths, days to first offer and rehabilitation-team waits
     per group (days, one decimal).
     """
-    from .results import group_summary, headline
+    from .results import group_summary, headline, weekly_utilisation
 
     c = result.counters
     summary = group_summary(result)

@@ -18,6 +18,7 @@ from matplotlib.ticker import MaxNLocator, StrMethodFormatter  # noqa: E402
 
 from .config import GROUPS  # noqa: E402
 from .model import RunResult  # noqa: E402
+from .results import weekly_utilisation  # noqa: E402
 from .output import atomic_write, atomic_write_text  # noqa: E402
 
 DPI = 110
@@ -124,20 +125,6 @@ def plot_stock(result: RunResult, path: Path) -> None:
     ax.grid(alpha=0.3)
     _save(fig, path)
 
-
-def weekly_utilisation(pool) -> tuple[list[int], list[float]]:
-    """Week numbers (from 1) and the share of bookable time worked in each, in percent.
-
-    Weeks without available time (a pool without staff) are left out.
-    """
-    weeks, shares = [], []
-    bookable_share = 1.0 - pool.non_bookable_share
-    for start in range(0, len(pool.day_available), 7):
-        bookable = sum(pool.day_available[start:start + 7]) * bookable_share
-        if bookable > 0:
-            weeks.append(start // 7 + 1)
-            shares.append(100.0 * sum(pool.day_worked[start:start + 7]) / bookable)
-    return weeks, shares
 
 
 def plot_utilisation(result: RunResult, path: Path) -> None:
