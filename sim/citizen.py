@@ -179,8 +179,14 @@ def start_spell(model, c: Citizen, group: str, plan, spell_start: float, visitat
     if visitation or elapsed < sched.first_talk_days:
         c.last_talk_day = None
     else:   # a spell in progress at t0: the last talk lies a uniform share of an interval back
-        iv = sched.interval(elapsed)
-        c.last_talk_day = now - streams[f"talk_phase/{group}"].random() * iv
+        u = streams[f"talk_phase/{group}"].random()
+        last = now - u * sched.interval(elapsed)
+        iv_then = sched.interval(last - spell_start)
+        if last + iv_then < now:
+            # the last talk fell in an earlier cadence phase with a shorter interval: place it
+            # within that interval instead, so the next talk is not already overdue at t0
+            last = now - u * iv_then
+        c.last_talk_day = last
     model.counters.change_stock(group, now, +1)
     model.alive[c.id] = c
     # the stock at t0 had its next talk booked before the run began: no lead time applies
