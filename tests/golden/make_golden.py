@@ -1,0 +1,52 @@
+"""Regenerate ``tests/golden/small_120d_summary.csv``, the golden back-test of tests/test_golden.py.
+
+    python tests/golden/make_golden.py
+
+The golden file pins the per-group summary (flows, stocks, talks, on-time counts) of one small,
+fixed run. Regenerate it ONLY when a change is meant to alter the model's behaviour (a rule,
+a practice, a random-number stream, a bug fix), and review the resulting diff of the CSV in the
+same commit as the code change: every changed number should be explained by that change. A pure
+refactoring or speed-up must leave the file unchanged -- if the test fails after one, the
+refactoring changed the results, and the CSV must not be regenerated to hide it.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+GOLDEN = HERE / "small_120d_summary.csv"
+OVERRIDES = ["jobcenter=small", "horizon_days=120", "warmup_days=0", "seed=11",
+             "replications=1"]
+INT_COLUMNS = ["initial_stock", "inflow_new", "inflow_reentry", "transfers_in", "exits",
+               "transfers_out", "final_stock", "talks_held", "talks_on_time", "talks_missed",
+               "talks_overdue_at_end", "talks_postponed", "no_shows", "absence_rebookings",
+               "phone_talks", "in_person_talks", "offers_started", "rehab_cases",
+               "spells_completed"]
+FLOAT_COLUMNS = ["mean_stock", "on_time_share", "mean_talk_minutes",
+                 "mean_completed_spell_days"]
+
+
+def summary():
+    """The selected columns of the fixed run's group summary, one row per group."""
+    from sim.configure import compose
+    from sim.model import run
+    from sim.results import group_summary
+
+    cfg, _ = compose(OVERRIDES)
+    table = group_summary(run(cfg, replication=0))
+    return table[["group", *INT_COLUMNS, *FLOAT_COLUMNS]]
+
+
+def main() -> None:
+    table = summary()
+    table.to_csv(GOLDEN, index=False, float_format="%.17g")
+    print(f"wrote {GOLDEN} ({len(table)} groups)")
+
+
+if __name__ == "__main__":
+    main()
