@@ -424,17 +424,22 @@ def plot_spell_distributions(runs, path: Path) -> bool:
         ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{100 * y:.0f}%"))
         ax.tick_params(labelsize="x-small")
         ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[len(groups):]:
+    _finish_grid(fig, axes, len(groups), "Spell length (days)",
+                 "Completed benefit spells: share ended within a given number of days", path)
+    return True
+
+
+def _finish_grid(fig, axes, used: int, xlabel: str, title: str, path: Path) -> None:
+    """Blank the unused panels of a grid of small plots, label, add one legend, save."""
+    for ax in list(axes.flat)[used:]:
         ax.axis("off")
     for ax in axes[-1]:
-        ax.set_xlabel("Spell length (days)", fontsize="small")
+        ax.set_xlabel(xlabel, fontsize="small")
     handles, names = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, names, loc="outside lower center", ncol=min(len(names), 4),
                fontsize="small", frameon=False)
-    fig.suptitle("Completed benefit spells: share ended within a given number of days",
-                 fontsize="medium")
+    fig.suptitle(title, fontsize="medium")
     _save(fig, path)
-    return True
 
 
 def _pooled(records, series: str, group: str) -> np.ndarray:
@@ -493,16 +498,9 @@ def plot_utilisation(runs, path: Path) -> bool:
         ax.set_ylabel("% of bookable time", fontsize="x-small")
         ax.tick_params(labelsize="x-small")
         ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[len(pools):]:
-        ax.axis("off")
-    for ax in axes[-1]:
-        ax.set_xlabel("Week of the simulation", fontsize="small")
-    handles, names = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="outside lower center", ncol=min(len(names), 4),
-               fontsize="small", frameon=False)
-    fig.suptitle("Caseworkers' weekly utilisation of bookable time (mean over replications)",
-                 fontsize="medium")
-    _save(fig, path)
+    _finish_grid(fig, axes, len(pools), "Week of the simulation",
+                 "Caseworkers' weekly utilisation of bookable time (mean over replications)",
+                 path)
     return True
 
 

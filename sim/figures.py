@@ -233,26 +233,20 @@ def figures_for(rec: dict) -> list[Figure]:
     for g in groups:
         figs.append(Figure(f"spell_days/{g}", SECTIONS[2], f"Mean spell: {_label(rec, g)}",
                            "days", "days", (lambda gg: lambda r: littles_law_spell_days(r, gg))(g)))
-    figs.append(Figure("days_to_first_offer", SECTIONS[2],
-                       "Time from spell start to first offer, all groups", "days", "days",
-                       _pooled_mean("first_offer_days")))
-    first_offer = _group_value("mean_days_to_first_offer")
-    for g in groups:
-        row = _summary_row(rec, g)
-        if row.get("offers_started") or row.get("mean_days_to_first_offer") is not None:
-            figs.append(Figure(f"days_to_first_offer/{g}", SECTIONS[2],
-                               f"Time to first offer: {_label(rec, g)}", "days", "days",
-                               first_offer(g)))
-    figs.append(Figure("rehab_wait_days", SECTIONS[2],
-                       "Wait from referral to the rehabilitation team's decision, all groups",
-                       "days", "days", _pooled_mean("rehab_wait_days")))
-    rehab = _group_value("mean_rehab_wait_days")
-    for g in groups:
-        row = _summary_row(rec, g)
-        if row.get("rehab_cases") or row.get("mean_rehab_wait_days") is not None:
-            figs.append(Figure(f"rehab_wait_days/{g}", SECTIONS[2],
-                               f"Rehabilitation-team wait: {_label(rec, g)}", "days", "days",
-                               rehab(g)))
+    for fid, series, title, per_group, count, column in (
+            ("days_to_first_offer", "first_offer_days",
+             "Time from spell start to first offer, all groups", "Time to first offer",
+             "offers_started", "mean_days_to_first_offer"),
+            ("rehab_wait_days", "rehab_wait_days",
+             "Wait from referral to the rehabilitation team's decision, all groups",
+             "Rehabilitation-team wait", "rehab_cases", "mean_rehab_wait_days")):
+        figs.append(Figure(fid, SECTIONS[2], title, "days", "days", _pooled_mean(series)))
+        by_group = _group_value(column)
+        for g in groups:
+            row = _summary_row(rec, g)
+            if row.get(count) or row.get(column) is not None:
+                figs.append(Figure(f"{fid}/{g}", SECTIONS[2], f"{per_group}: {_label(rec, g)}",
+                                   "days", "days", by_group(g)))
     pool_labels = {g: _label(rec, g) for g in groups}
     for name, p in (rec["headline"].get("pools") or {}).items():
         if p.get("staff_type") != "caseworker" or not p.get("members"):
