@@ -6,8 +6,9 @@ are closed). On a day present, a member's available minutes are split into
 * the non-bookable share of the working-time budget (administration, meetings, training, breaks,
   sparring: ``working_time.non_bookable_hours``), spent whatever happens;
 * appointment time, into which talks are booked ahead (the appointment book);
-* desk time, in which queued tasks (offer start-up, rehabilitation preparation, reassessments),
-  unplanned contacts and booking work are done first come, first served.
+* desk time, in which unplanned contacts come first, then queued tasks (offer start-up,
+  rehabilitation preparation, reassessments) first come, first served during desk hours
+  (:class:`sim.queues.ServerPool`, one server per member), then booking work and letters.
 
 Appointment time still unbooked when the day comes is used as desk time; what remains unused is
 idle. Hence used + idle = available for every member and day, and work never exceeds time.
@@ -17,18 +18,24 @@ booked on a day the caseworker falls ill have to be moved.
 from __future__ import annotations
 
 import math
-from collections import deque
 from typing import Callable
 
 import numpy as np
 
 from .config import WorkingTime
 from .metrics import Counters, EventLog
+from .queues import Job, ServerPool
 
 CALENDAR_MARGIN_DAYS = 400
 """Days of calendar beyond the horizon, so talks falling late can still be booked."""
 
 _EPS = 1e-9
+
+DESK_OPENS = 8.0 / 24.0
+DESK_CLOSES = 16.0 / 24.0
+"""Desk work is done between these times of day (fractions of a day): a task queued later in
+the day waits for the next working day. Only the order of events depends on them; the minutes
+of work a day holds come from the working-time budget."""
 
 
 def is_workday(day: int) -> bool:
@@ -36,21 +43,20 @@ def is_workday(day: int) -> bool:
     return day % 7 < 5
 
 
-class DeskTask:
-    """A piece of desk work waiting in a member's queue (minutes remaining)."""
+class DeskTask(Job):
+    """A piece of desk work for a citizen: queued at ``requested`` (day), ``minutes`` long.
 
-    __slots__ = ("citizen", "group", "activity", "remaining", "minutes", "requested", "on_done",
-                 "cancelled")
+    ``on_done(day)`` is called with the time the work is finished.
+    """
+
+    __slots__ = ("citizen", "group", "activity", "on_done")
 
     def __init__(self, citizen, group, activity, minutes, requested, on_done):
+        super().__init__(requested, minutes)
         self.citizen = citizen
         self.group = group
         self.activity = activity
-        self.minutes = minutes
-        self.remaining = minutes
-        self.requested = requested
-        self.on_done: Callable[[int], None] | None = on_done
-        self.cancelled = False
+        self.on_done: Callable[[float], None] | None = on_done
 
 
 class StaffPool:
@@ -86,8 +92,8 @@ class StaffPool:
         self.non_bookable_share = total_nb / wt.available_hours
         self._nb_lines = {k: v / total_nb for k, v in lines.items()} if total_nb > 0 else {}
         self._build_calendars(wt, appointment_share)
-        self.queue = [deque() for _ in range(members)]
-        self.queue_minutes = [0.0] * members
+        self.desk_queue = ServerPool(members, monitor_from=measure_from)
+        self._serving = 0                          # the member whose desk work is being done
         self.background = [0.0] * members
         self.background_by_activity = [dict() for _ in range(members)]
         self.caseload = [0] * members
@@ -285,20 +291,13 @@ class StaffPool:
 
     # ------------------------------------------------------------------ desk work
     def shortest_queue(self) -> int | None:
-        """The member with the least queued desk work."""
-        if self.n == 0:
-            return None
-        q = self.queue_minutes
-        return q.index(min(q))
+        """The member with the fewest minutes of desk work queued."""
+        return self.desk_queue.least_backlog()
 
     def enqueue(self, member: int | None, task: DeskTask) -> None:
-        """Queue ``task`` for ``member`` (None: the member with the shortest queue)."""
-        if member is None:
-            member = self.shortest_queue()
-        if member is None:           # no staff at all: the task is never done
-            return
-        self.queue[member].append(task)
-        self.queue_minutes[member] += task.remaining
+        """Queue ``task`` for ``member`` (None: whoever would be free first; with no staff at
+        all the task is never done)."""
+        self.desk_queue.submit(task, member)
 
     def add_background(self, member: int | None, activity: str, minutes: float) -> None:
         """Work with no one waiting for it (booking, letters): done when desk time allows."""
@@ -310,11 +309,21 @@ class StaffPool:
         acts = self.background_by_activity[member]
         acts[activity] = acts.get(activity, 0.0) + minutes
 
+    def _desk_work(self, task: DeskTask, minutes: float) -> None:
+        self.counters.work(self.staff_type, task.activity, minutes)
+
+    def _desk_done(self, task: DeskTask, t: float) -> None:
+        self.log.add(task.citizen, task.group, task.activity, task.requested, t,
+                     self.labels[self._serving], task.minutes)
+        if task.on_done is not None:
+            task.on_done(t)
+
     def _days(self):
-        """Once per working day, at midday: desk work, unplanned contacts, time accounting."""
+        """Once per working day, when desk hours end: unplanned contacts, desk work, background
+        work and time accounting for the day."""
         env = self.env
         counters, log, name, st = self.counters, self.log, self.name, self.staff_type
-        yield env.timeout(0.5)
+        yield env.timeout(DESK_CLOSES)
         for day in range(self.horizon):
             if is_workday(day):
                 self._work_day(day, counters, log, name, st)
@@ -346,6 +355,7 @@ class StaffPool:
         nb_share = self.non_bookable_share
         talk_used, bookings = self.talk_used, self.bookings
         background, by_activity = self.background, self.background_by_activity
+        dq = self.desk_queue
         for m in range(self.n):
             tu = talk_used[m]
             talk_used[m] = 0.0
@@ -378,25 +388,12 @@ class StaffPool:
                     budget -= w
                     worked += w
                     contact_minutes_total += w
-            q = self.queue[m]
-            while q and budget > _EPS:
-                task = q[0]
-                if task.cancelled:
-                    q.popleft()
-                    self.queue_minutes[m] -= task.remaining
-                    continue
-                w = task.remaining if task.remaining < budget else budget
-                task.remaining -= w
-                self.queue_minutes[m] -= w
+            if budget > _EPS and dq.backlog[m] > _EPS:
+                self._serving = m
+                w = dq.serve(m, day + DESK_OPENS, day + DESK_CLOSES, budget,
+                             self._desk_work, self._desk_done)
                 budget -= w
                 worked += w
-                counters.work(st, task.activity, w)
-                if task.remaining <= _EPS:
-                    q.popleft()
-                    log.add(task.citizen, task.group, task.activity, task.requested,
-                            day + 0.5, self.labels[m], task.minutes)
-                    if task.on_done is not None:
-                        task.on_done(day)
             bg = background[m]
             if bg > _EPS and budget > _EPS:
                 w = bg if bg < budget else budget
@@ -419,7 +416,8 @@ class StaffPool:
             counters.non_bookable_minutes[(st, line)] += nb_total * frac
         if contact_minutes_total:
             counters.work(st, "unplanned_contact", contact_minutes_total)
-            log.add(-1, "", "unplanned_contact", day + 0.5, day + 0.5, name, contact_minutes_total)
+            log.add(-1, "", "unplanned_contact", day + DESK_CLOSES, day + DESK_CLOSES, name,
+                    contact_minutes_total)
         counters.available_minutes[st] += available
         counters.idle_minutes[st] += idle_total
         self.day_available[day] = available

@@ -170,10 +170,10 @@ class Model:
                 self.consultants.add_background(None, "offer_follow_up",
                                                 follow_up * duration / 7.0)
 
-        def done(day: int):
+        def done(t: float):
             pending[0] -= 1
             if pending[0] == 0:
-                started(day + 0.5)
+                started(t)
 
         if not tasks:
             started(now)
@@ -210,10 +210,10 @@ class Model:
                                       rt.certificate_request_minutes)
         spell = c.spell_no
 
-        def ready(day: float):
+        def ready(t: float):
             if c.spell_no != spell:
                 return
-            meeting = self.rehab_team.book(max(day + 1.0, cert_ready))
+            meeting = self.rehab_team.book(max(math.floor(t) + 1.0, cert_ready))
             if meeting is None:
                 return                # no meeting slots: the case waits beyond the run
             gc.rehab_wait_days.append(meeting - now)
@@ -238,10 +238,10 @@ class Model:
         changes = self.streams[f"reassessment/{c.group}"].random() < ra.changes_assessment_share
         spell = c.spell_no
 
-        def done(day: int):
-            if changes and c.spell_no == spell and c.end_day > day:
+        def done(t: float):
+            if changes and c.spell_no == spell and c.end_day > t:
                 c.plan = SpellPlan(c.plan.length, "reassessed", "exit", "reassessed", False)
-                c.end_day = max(day + 0.5, self.env.now)
+                c.end_day = max(t, self.env.now)
                 c.referral_day = INF
                 self._wake(c, c.end_day)
 

@@ -24,9 +24,12 @@ Two forms are checked on 5 replications of a 365-day run of the small jobcenter 
    the steady-state distribution (Poisson with mean lambda E[S] = 869.6 and 134.2); the expected
    effect on the year's average stock is below 0.5 citizens, far inside the interval.
 
-Little's law for the desk queues (queue length = arrival rate x waiting time) is not checked:
-queue lengths are not recorded over time (only each task's request and completion appear in the
-event log, and unfinished or cancelled tasks leave no row), so L for a queue is not available.
+3. **The caseworkers' desk queues.** Each staff pool's desk work goes through a
+   :class:`sim.queues.ServerPool`, which keeps every task's arrival and the moment it left the
+   queue. The time-average number of tasks waiting, L, is integrated from those times over the
+   year; the arrival rate lambda counts the tasks queued in the year, and W is the mean wait of
+   those tasks in full (including any wait after the year's end). lambda x W must lie inside the
+   95% confidence interval of L over the replications for every pool with desk work.
 """
 from __future__ import annotations
 
@@ -136,3 +139,36 @@ def test_steady_state_littles_law(runs, group):
     half = stats.t.ppf(0.975, REPLICATIONS - 1) * l_values.std(ddof=1) / math.sqrt(REPLICATIONS)
     assert half < 0.10 * expected      # narrow enough to mean something (ly: about 10%)
     assert abs(mean - expected) <= half, (group, mean, expected, half)
+
+
+def _t_interval(values) -> tuple[float, float]:
+    """Mean and 95% Student-t half-width over replications."""
+    v = np.asarray(values, dtype=float)
+    return float(v.mean()), float(stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v)))
+
+
+def _desk_pools(reps):
+    """Names of the staff pools that received desk tasks in every replication."""
+    names = None
+    for m, _ in reps:
+        busy = {name for name, pool in m.pools.items()
+                if pool.desk_queue.queue_statistics(0.0, m.horizon)["arrivals"] >= 20}
+        names = busy if names is None else names & busy
+    return sorted(names)
+
+
+def test_desk_queue_length_equals_arrival_rate_times_wait(runs):
+    cfg, reps = runs
+    pools = _desk_pools(reps)
+    assert {"adp", "cash_benefit", "company_consultants"} <= set(pools), pools
+    for name in pools:
+        lengths, products = [], []
+        for m, _ in reps:
+            q = m.pools[name].desk_queue.queue_statistics(0.0, m.horizon)
+            lengths.append(q["mean_queue_length"])
+            products.append(q["arrival_rate"] * q["mean_wait_left"])
+            # the sample-path identity: counting each wait only inside the year gives L exactly
+            assert q["mean_queue_length"] == pytest.approx(q["arrival_rate"] * q["mean_wait"],
+                                                           rel=1e-9, abs=1e-12)
+        mean, half = _t_interval(lengths)
+        assert abs(np.mean(products) - mean) <= half, (name, mean, half, np.mean(products))
