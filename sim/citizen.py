@@ -3,7 +3,8 @@
 A citizen lives through one or more spells (a transfer or a return after time out starts a new
 one). During a spell the process sleeps until the next thing it has to do — a booked talk, the
 offer deadline, referral to the rehabilitation team, a reassessment, or the end of the spell —
-so each talk costs one event and nothing polls. Work that queues (offer start-up, rehabilitation
+and nothing polls. Booked talks are held by the model's daily round of talks, which costs no
+event per talk. Work that queues (offer start-up, rehabilitation
 preparation) is handed to staff desk queues, which call back when it is done.
 """
 from __future__ import annotations
@@ -78,24 +79,15 @@ class Citizen:
         self.contact_minutes = 0.0
         self.education = False
 
-    @property
-    def talk_day(self) -> float:
-        """The day the process wakes for its pending talk (its deadline when it could not be
-        booked)."""
-        b = self.talk
-        return b.day if b.day is not None else b.due
-
 
 def life(model, c: Citizen, group: str, plan, elapsed: float, visitation: bool):
     """The SimPy process of citizen ``c``, starting a spell in ``group`` that began ``elapsed``
-    days ago."""
+    days ago. Talks are not waited for here: the model holds each day's booked talks
+    (:meth:`sim.model.Model.hold_talks`)."""
     env = model.env
     start_spell(model, c, group, plan, env.now - elapsed, visitation)
     while True:
-        b = c.talk
-        t = INF if b is None else (b.day if b.day is not None else b.due)
-        if c.end_day < t:
-            t = c.end_day
+        t = c.end_day
         if c.referral_day < t:
             t = c.referral_day
         if c.offer_day < t:
@@ -130,8 +122,6 @@ def life(model, c: Citizen, group: str, plan, elapsed: float, visitation: bool):
             model.reassess(c)
         elif c.offer_day <= now:
             model.request_offer(c)
-        elif c.talk is not None and c.talk_day <= now:
-            hold_talk(model, c)
 
 
 def start_spell(model, c: Citizen, group: str, plan, spell_start: float, visitation: bool):
@@ -290,8 +280,9 @@ def _make_fixed(c: Citizen):
 def reserve(model, c: Citizen, b: Booking, lead_days: int):
     """Put booking ``b`` in the appointment book, ``lead_days`` from today at the earliest
     (0: today itself, when the day has not begun)."""
-    today = int(model.env.now)
-    earliest = today + lead_days if lead_days > 0 or model.env.now == today else today + 1
+    now = model.env.now
+    today = int(now)
+    earliest = today + lead_days if lead_days > 0 or now == today else today + 1
     latest_timely = model.latest_timely
     pool = c.pool
     if b.minutes > pool.longest_talk > 0.0:
@@ -300,24 +291,27 @@ def reserve(model, c: Citizen, b: Booking, lead_days: int):
         got = pool.book_shared(b.target, earliest, b.minutes, latest_timely, today)
         if got is not None:
             b.day, b.member = got
+            model.diarise(c, b, b.day)
             return
     elif pool.n:
         day = pool.book_fixed(c.member, b.target, earliest, b.minutes, latest_timely)
         if day is not None:
             b.day, b.member = day, c.member
+            model.diarise(c, b, day)
             return
     b.day, b.member = None, None      # no caseworker time anywhere: the talk cannot be held
     if b.due < earliest:
         b.due = earliest
     b.target = b.due
+    model.diarise(c, b, b.due)        # counted as missed on its deadline
 
 
-def hold_talk(model, c: Citizen):
-    """The booked day has come: hold the talk, or handle absence, no-show or lack of staff."""
+def hold_talk(model, c: Citizen, day: int):
+    """The booked day has come: hold the talk, or handle absence, no-show or lack of staff.
+    A talk that could not be booked comes here on its deadline and is counted as missed."""
     b = c.talk
     gx = model.gx[c.group]
     gc = gx.counters
-    day = int(model.env.now)
     log = model.log
     pool = c.pool
     if b.day is None:                # never booked: counted late, the cadence moves on

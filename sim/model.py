@@ -14,7 +14,7 @@ from typing import Callable
 
 import simpy
 
-from .citizen import Citizen, GroupContext, life
+from .citizen import Citizen, GroupContext, hold_talk, life
 from .config import GROUPS, SimConfig
 from .jobcenter import DeskTask, RehabTeam, StaffPool
 from .metrics import Counters, EventLog
@@ -36,6 +36,11 @@ class RunResult:
     pools: dict[str, StaffPool]
     wall_seconds: float
     alive_at_end: int
+
+
+ROUND_PRIORITY = 2
+"""SimPy orders events at the same time by priority (urgent 0, normal 1): the daily round of
+talks comes after both."""
 
 
 class Model:
@@ -82,6 +87,8 @@ class Model:
         self.gx = {g: GroupContext(self, g) for g in cfg.model.groups}
         self.alive: dict[int, Citizen] = {}
         self._next_id = 0
+        # the talks to hold on each day of the run: (citizen, booking), in order of booking
+        self.diary: list[list | None] = [[] for _ in range(self.horizon)]
 
     def _pool(self, name, staff_type, members, appointment_share, **kwargs) -> StaffPool:
         pool = StaffPool(self.env, name, staff_type, members, self.cfg.model.working_time,
@@ -124,6 +131,39 @@ class Model:
                 return
             gc.inflow_new += 1
             self._new_citizen(group, self.planner.draw(group), 0.0, visitation=True)
+
+    # ------------------------------------------------------------------ talks
+    def diarise(self, c: Citizen, b, day: int) -> None:
+        """Note that booking ``b`` of citizen ``c`` comes up on ``day`` (ignored beyond the run)."""
+        if day < self.horizon:
+            todays = self.diary[day]
+            if todays is None:
+                raise RuntimeError(f"talk booked on day {day} after that day's talks were held")
+            todays.append((c, b))
+
+    def hold_talks(self):
+        """Every day, hold the talks booked for it, in order of booking.
+
+        The round runs after every other event at the start of the day (a lower priority than
+        SimPy's normal events), so a talk booked at that moment for that day is still held.
+        An entry is stale when its booking was moved, cancelled or replaced since; a booking
+        moved to today itself is appended and held in the same round.
+        """
+        env, diary = self.env, self.diary
+        for day in range(self.horizon):
+            if env.now < day:
+                wake = simpy.Event(env)
+                wake._ok, wake._value = True, None
+                env.schedule(wake, ROUND_PRIORITY, day - env.now)
+                yield wake
+            todays = diary[day]
+            i = 0
+            while i < len(todays):
+                c, b = todays[i]
+                i += 1
+                if c.talk is b and (b.day == day or (b.day is None and b.due == day)):
+                    hold_talk(self, c, day)
+            diary[day] = None
 
     # ------------------------------------------------------------------ events of a spell
     def _wake(self, c: Citizen, day: float):
@@ -291,6 +331,7 @@ class Model:
 
     def _run(self, progress: Callable[[float], None] | None) -> Counters:
         self._populate()
+        self.env.process(self.hold_talks())     # after the initial stock: day 0's talks
         for g, vol in self.cfg.jobcenter.groups.items():
             if vol.inflow_per_year > 0:
                 self.env.process(self._arrivals(g, vol.inflow_per_year))
