@@ -41,16 +41,20 @@ class ServerPool:
 
     Jobs arriving at or after ``monitor_from`` (day) are monitored: their arrival time and the
     time they left the queue (started, or were found cancelled) are kept for the statistics.
+    ``speed`` (minutes of work per minute) is what routing assumes until a server's first window.
     """
 
-    def __init__(self, servers: int, monitor_from: float = 0.0):
+    def __init__(self, servers: int, monitor_from: float = 0.0, speed: float = 1.0):
         if servers < 0:
             raise ValueError(f"a server pool needs 0 or more servers, got {servers}")
+        if speed <= 0:
+            raise ValueError(f"servers need a positive speed, got {speed}")
         self.n = servers
         self.queue: list[deque] = [deque() for _ in range(servers)]
         self.backlog = [0.0] * servers        # minutes of work queued or in service
         self.clock = [0.0] * servers          # day each server has worked up to
-        self.free_at = [0.0] * servers        # when each would be free, working non-stop
+        self.speed = [speed] * servers        # minutes of work per minute in its last window
+        self.free_at = [0.0] * servers        # when each would be free, working on at that speed
         self.monitor_from = monitor_from
         self._arrival = array("d")            # monitored jobs that left the queue: arrival ...
         self._left = array("d")               # ... and when they left it
@@ -59,16 +63,21 @@ class ServerPool:
 
     # ------------------------------------------------------------------ arrivals
     def route(self, arrival: float) -> int:
-        """The server that would start a job arriving at ``arrival`` first, working non-stop.
+        """The server that would start a job arriving at ``arrival`` first.
 
-        With servers that never stop this is exactly where a single first-come-first-served
-        line in front of all servers would send the job (the Kiefer-Wolfowitz recursion).
+        Each server's ``free_at`` is when it would finish the work given to it if it went on
+        working at the speed of its last window; it is set right after every window. Servers
+        that would be free by ``arrival`` are told apart by the minutes of work they still hold
+        (between windows, when nobody works, that decides), then by number. With servers that
+        never stop this is exactly where one first-come-first-served line in front of all
+        servers would send the job (the Kiefer-Wolfowitz recursion).
         """
-        best, best_t = 0, None
+        best, best_t, best_b = 0, None, 0.0
+        backlog = self.backlog
         for i, f in enumerate(self.free_at):
             t = f if f > arrival else arrival
-            if best_t is None or t < best_t - _EPS:
-                best, best_t = i, t
+            if best_t is None or t < best_t - _EPS or (t <= best_t + _EPS and backlog[i] < best_b):
+                best, best_t, best_b = i, t, backlog[i]
         return best
 
     def submit(self, job: Job, server: int | None = None) -> int | None:
@@ -82,7 +91,7 @@ class ServerPool:
         self.backlog[server] += job.remaining
         f = self.free_at[server]
         self.free_at[server] = (f if f > job.requested else job.requested) \
-            + job.remaining / MINUTES_PER_DAY
+            + job.remaining / (MINUTES_PER_DAY * self.speed[server])
         if job.requested >= self.monitor_from:
             self._waiting[id(job)] = job.requested
         return server
@@ -110,6 +119,7 @@ class ServerPool:
         if capacity <= _EPS or end <= start:
             return 0.0
         speed = capacity / ((end - start) * MINUTES_PER_DAY)   # minutes of work per minute
+        self.speed[server] = speed
         q = self.queue[server]
         t = self.clock[server]
         if t < start:
@@ -121,7 +131,6 @@ class ServerPool:
                 q.popleft()
                 self._leave(job, max(t, job.requested), False)
                 self.backlog[server] -= job.remaining
-                self.free_at[server] -= job.remaining / MINUTES_PER_DAY
                 continue
             if job.requested > t:
                 t = job.requested
@@ -145,7 +154,14 @@ class ServerPool:
             else:
                 t = end
                 break
-        self.clock[server] = t if t < end else end
+        if t > end:
+            t = end
+        if t > self.clock[server]:
+            self.clock[server] = t
+        # from here on, the server would be free once the work it holds is done at this speed
+        left = self.backlog[server]
+        self.free_at[server] = (self.clock[server] if left <= _EPS
+                                else end + left / (MINUTES_PER_DAY * speed))
         return worked
 
     def _leave(self, job: Job, t: float, served: bool) -> None:
@@ -157,7 +173,9 @@ class ServerPool:
 
     # ------------------------------------------------------------------ statistics
     def waits(self) -> list[float]:
-        """Waiting time in queue (days) of every monitored job that has started, by start."""
+        """Waiting time in queue (days) of every monitored job that has started, in the order
+        the servers reached them. Jobs still waiting are not included (see
+        :meth:`queue_statistics` for a measure that counts them)."""
         return [lv - a for a, lv, s in zip(self._arrival, self._left, self._served) if s]
 
     def queue_statistics(self, t0: float, t1: float) -> dict[str, float]:
