@@ -23,10 +23,12 @@ INF = math.inf
 class Booking:
     """A talk reserved in a caseworker's appointment book (minutes of each component)."""
 
-    __slots__ = ("day", "member", "due", "target", "preparation", "talk", "documentation",
-                 "extra", "phone", "postponed", "minutes")
+    __slots__ = ("citizen", "day", "member", "due", "target", "preparation", "talk",
+                 "documentation", "extra", "phone", "postponed", "minutes")
 
-    def __init__(self, due, target, preparation, talk, documentation, extra, phone, postponed):
+    def __init__(self, citizen, due, target, preparation, talk, documentation, extra, phone,
+                 postponed):
+        self.citizen = citizen
         self.day: int | None = None
         self.member: int | None = None
         self.due = due                  # the rulebook's deadline
@@ -56,7 +58,8 @@ class Citizen:
 
     __slots__ = ("id", "group", "spell_no", "spell_start", "plan", "end_day", "referral_day",
                  "offer_day", "reassess_day", "pool", "member", "last_talk_day", "talk",
-                 "wake_at", "process", "tasks", "contact_rate", "contact_minutes", "education")
+                 "wake_at", "process", "tasks", "contact_rate", "contact_minutes", "education",
+                 "gx")
 
     def __init__(self, cid: int):
         self.id = cid
@@ -78,6 +81,7 @@ class Citizen:
         self.contact_rate = 0.0
         self.contact_minutes = 0.0
         self.education = False
+        self.gx = None                  # the group's GroupContext during a spell
 
 
 def life(model, c: Citizen, group: str, plan, elapsed: float, visitation: bool):
@@ -130,6 +134,7 @@ def start_spell(model, c: Citizen, group: str, plan, spell_start: float, visitat
     cfg = model.cfg
     beh = cfg.model.groups[group]
     c.group = group
+    c.gx = model.gx[group]
     c.spell_no += 1
     c.spell_start = spell_start
     c.plan = plan
@@ -180,7 +185,7 @@ def start_spell(model, c: Citizen, group: str, plan, spell_start: float, visitat
     model.counters.change_stock(group, now, +1)
     model.alive[c.id] = c
     # the stock at t0 had its next talk booked before the run began: no lead time applies
-    book_next_talk(model, c, lead=0 if now == 0.0 and not visitation else None)
+    book_next_talk(model, c, now, lead=0 if now == 0.0 and not visitation else None)
 
 
 def end_spell(model, c: Citizen):
@@ -223,12 +228,11 @@ def _cancel_talk(c: Citizen):
     c.talk = None
 
 
-def book_next_talk(model, c: Citizen, lead: int | None = None):
+def book_next_talk(model, c: Citizen, now: float, lead: int | None = None):
     """Draw the next mandated talk of the spell and book it by the booking rule, at least
-    ``lead`` days ahead (default: the practice's booking lead time)."""
-    gx = model.gx[c.group]
-    if c.member is None and gx.keep_fixed and \
-            model.env.now - c.spell_start > gx.fixed_after_days:
+    ``lead`` days ahead (default: the practice's booking lead time); ``now`` is the time."""
+    gx = c.gx
+    if c.member is None and gx.keep_fixed and now - c.spell_start > gx.fixed_after_days:
         _make_fixed(c)
     last = c.last_talk_day
     if last is None:
@@ -243,7 +247,11 @@ def book_next_talk(model, c: Citizen, lead: int | None = None):
             due += gx.postpone_days
             target += gx.postpone_days
             postponed = True
-    prep, talk, doc, u_channel, u_late = gx.draws.next()
+    draws = gx.draws
+    if draws.i >= len(draws.buf):
+        draws.fill()
+    prep, talk, doc, u_channel, u_late = draws.buf[draws.i]
+    draws.i += 1
     if c.last_talk_day is None:
         talk += gx.first_talk_extra
     if c.member is None and gx.shared_saved > 0.0 and prep + doc > 0.0:
@@ -257,9 +265,9 @@ def book_next_talk(model, c: Citizen, lead: int | None = None):
         extra = gx.reception_walk
         if u_late < gx.late_share:
             extra += gx.late_extra
-    b = Booking(due, target, prep, talk, doc, extra, phone, postponed)
+    b = Booking(c, due, target, prep, talk, doc, extra, phone, postponed)
     c.talk = b
-    reserve(model, c, b, gx.booking_lead if lead is None else lead)
+    reserve(model, c, b, gx.booking_lead if lead is None else lead, now)
     if gx.booking_work > 0.0:          # booking and letter, done at the desk (see StaffPool)
         if gx.booked_by_admin:
             model.admin.unassigned_bookings += 1
@@ -277,10 +285,9 @@ def _make_fixed(c: Citizen):
     pool.join(c.member, c.contact_rate, c.contact_minutes)
 
 
-def reserve(model, c: Citizen, b: Booking, lead_days: int):
+def reserve(model, c: Citizen, b: Booking, lead_days: int, now: float):
     """Put booking ``b`` in the appointment book, ``lead_days`` from today at the earliest
-    (0: today itself, when the day has not begun)."""
-    now = model.env.now
+    (0: today itself, when the day has not begun); ``now`` is the time."""
     today = int(now)
     earliest = today + lead_days if lead_days > 0 or now == today else today + 1
     latest_timely = model.latest_timely
@@ -291,26 +298,26 @@ def reserve(model, c: Citizen, b: Booking, lead_days: int):
         got = pool.book_shared(b.target, earliest, b.minutes, latest_timely, today)
         if got is not None:
             b.day, b.member = got
-            model.diarise(c, b, b.day)
+            model.diarise(b, b.day)
             return
     elif pool.n:
         day = pool.book_fixed(c.member, b.target, earliest, b.minutes, latest_timely)
         if day is not None:
             b.day, b.member = day, c.member
-            model.diarise(c, b, day)
+            model.diarise(b, day)
             return
     b.day, b.member = None, None      # no caseworker time anywhere: the talk cannot be held
     if b.due < earliest:
         b.due = earliest
     b.target = b.due
-    model.diarise(c, b, b.due)        # counted as missed on its deadline
+    model.diarise(b, b.due)           # counted as missed on its deadline
 
 
 def hold_talk(model, c: Citizen, day: int):
     """The booked day has come: hold the talk, or handle absence, no-show or lack of staff.
     A talk that could not be booked comes here on its deadline and is counted as missed."""
     b = c.talk
-    gx = model.gx[c.group]
+    gx = c.gx
     gc = gx.counters
     log = model.log
     pool = c.pool
@@ -319,14 +326,14 @@ def hold_talk(model, c: Citizen, day: int):
         log.add(c.id, c.group, "talk_missed", b.due, b.due, pool.name, 0.0, 0)
         c.last_talk_day = b.due
         c.talk = None
-        book_next_talk(model, c)
+        book_next_talk(model, c, day)
         return
     if pool.sick[day][b.member]:
         pool.release(day, b.member, b.minutes)
         alt = pool.best_member(day, b.minutes, day) if c.member is None else None
         if alt is None:
             gc.absence_rebookings += 1
-            reserve(model, c, b, gx.rebooking_lead)
+            reserve(model, c, b, gx.rebooking_lead, day)
             return
         pool.take(day, alt, b.minutes)
         b.member = alt
@@ -339,7 +346,7 @@ def hold_talk(model, c: Citizen, day: int):
         gc.no_shows += 1
         log.add(c.id, c.group, "no_show", day, day + used / 1440.0, pool.labels[b.member],
                 used, NOT_APPLICABLE)
-        reserve(model, c, b, gx.rebooking_lead)
+        reserve(model, c, b, gx.rebooking_lead, day)
         return
     minutes = b.minutes
     pool.talk_used[b.member] += minutes
@@ -364,7 +371,7 @@ def hold_talk(model, c: Citizen, day: int):
             minutes, int(on_time))
     c.last_talk_day = day
     c.talk = None
-    book_next_talk(model, c)
+    book_next_talk(model, c, day)
 
 
 class GroupContext:
@@ -444,7 +451,8 @@ class TalkDraws:
         self.buf: list[tuple] = []
         self.i = 0
 
-    def _fill(self, n: int = 1024) -> None:
+    def fill(self, n: int = 1024) -> None:
+        """Draw the next block of ``n`` bookings' values."""
         z = self.rng.standard_normal((3, n))
         u = self.rng.random((2, n))
         cols = []
@@ -460,7 +468,7 @@ class TalkDraws:
     def next(self) -> tuple[float, float, float, float, float]:
         """(preparation, talk, documentation minutes, uniform for channel, uniform for lateness)"""
         if self.i >= len(self.buf):
-            self._fill()
+            self.fill()
         v = self.buf[self.i]
         self.i += 1
         return v

@@ -462,6 +462,10 @@ class StaffPool:
         talk_used, bookings = self.talk_used, self.bookings
         background, by_activity = self.background, self.background_by_activity
         dq = self.desk_queue
+        backlog = dq.backlog
+        per_day_available = self.per_day_available
+        contact_rate, contact_minutes = self.contact_rate, self.contact_minutes
+        booking_work = self.booking_work
         # the day's unbooked appointment time is used up (set to 0 below); keep the search
         # index equal to appt and its bounds valid
         appt_by_member, block_max = self._appt_by_member, self._block_max
@@ -473,7 +477,7 @@ class StaffPool:
             talk_used[m] = 0.0
             if not present[m]:
                 continue
-            avail = self.per_day_available[m]
+            avail = per_day_available[m]
             available += avail
             budget = appt[m] + desk[m]
             appt[m] = desk[m] = 0.0
@@ -489,21 +493,21 @@ class StaffPool:
             k = bookings[m]
             if k:
                 bookings[m] = 0
-                for act, mins in self.booking_work:
+                for act, mins in booking_work:
                     acts[act] = acts.get(act, 0.0) + k * mins
                     background[m] += k * mins
             # unplanned contacts arrive today and are served first; those beyond the day's
             # desk time are assumed to be resolved by other channels
             if counts is not None and counts[m]:
-                rate = self.contact_rate[m] + self.shared_rate / n_present
+                rate = contact_rate[m] + self.shared_rate / n_present
                 if rate > 0:
-                    want = counts[m] * (self.contact_minutes[m]
+                    want = counts[m] * (contact_minutes[m]
                                         + self.shared_minutes / n_present) / rate
                     w = want if want < budget else budget
                     budget -= w
                     worked += w
                     contact_minutes_total += w
-            if budget > _EPS and dq.backlog[m] > _EPS:
+            if budget > _EPS and backlog[m] > _EPS:
                 self._serving = m
                 w = dq.serve(m, day + DESK_OPENS, day + DESK_CLOSES, budget,
                              self._desk_work, self._desk_done)

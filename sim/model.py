@@ -87,7 +87,7 @@ class Model:
         self.gx = {g: GroupContext(self, g) for g in cfg.model.groups}
         self.alive: dict[int, Citizen] = {}
         self._next_id = 0
-        # the talks to hold on each day of the run: (citizen, booking), in order of booking
+        # the bookings to hold on each day of the run, in order of booking
         self.diary: list[list | None] = [[] for _ in range(self.horizon)]
 
     def _pool(self, name, staff_type, members, appointment_share, **kwargs) -> StaffPool:
@@ -133,13 +133,13 @@ class Model:
             self._new_citizen(group, self.planner.draw(group), 0.0, visitation=True)
 
     # ------------------------------------------------------------------ talks
-    def diarise(self, c: Citizen, b, day: int) -> None:
-        """Note that booking ``b`` of citizen ``c`` comes up on ``day`` (ignored beyond the run)."""
+    def diarise(self, b, day: int) -> None:
+        """Note that booking ``b`` comes up on ``day`` (ignored beyond the run)."""
         if day < self.horizon:
             todays = self.diary[day]
             if todays is None:
                 raise RuntimeError(f"talk booked on day {day} after that day's talks were held")
-            todays.append((c, b))
+            todays.append(b)
 
     def hold_talks(self):
         """Every day, hold the talks booked for it, in order of booking.
@@ -159,8 +159,9 @@ class Model:
             todays = diary[day]
             i = 0
             while i < len(todays):
-                c, b = todays[i]
+                b = todays[i]
                 i += 1
+                c = b.citizen
                 if c.talk is b and (b.day == day or (b.day is None and b.due == day)):
                     hold_talk(self, c, day)
             diary[day] = None
