@@ -54,8 +54,9 @@ class ReferenceBook:
         else:
             self.appt[day][m] += minutes
 
-    def book_fixed(self, member, due, earliest, minutes, latest_timely):
-        long = minutes > self.appt_full[member]
+    def _search_order(self, due, earliest, latest_timely):
+        """Days in the order a booking tries them: back from the deadline to ``earliest``
+        (latest timely), or forward from ``earliest``; then forward after the deadline."""
         last = min(due, self.n_days - 1)
         days = []
         if latest_timely:
@@ -63,8 +64,11 @@ class ReferenceBook:
             start = max(earliest, last + 1)
         else:
             start = earliest
-        days += list(range(start, self.n_days))
-        for d in days:
+        return days + list(range(start, self.n_days))
+
+    def book_fixed(self, member, due, earliest, minutes, latest_timely):
+        long = minutes > self.appt_full[member]
+        for d in self._search_order(due, earliest, latest_timely):
             if self.appt[d][member] >= minutes or (long and self._room(d, member, minutes)):
                 self.take(d, member, minutes)
                 return d
@@ -84,15 +88,7 @@ class ReferenceBook:
         return best
 
     def book_shared(self, due, earliest, minutes, latest_timely, today):
-        last = min(due, self.n_days - 1)
-        days = []
-        if latest_timely:
-            days = list(range(last, earliest - 1, -1))
-            start = max(earliest, last + 1)
-        else:
-            start = earliest
-        days += list(range(start, self.n_days))
-        for d in days:
+        for d in self._search_order(due, earliest, latest_timely):
             m = self.best_member(d, minutes, today)
             if m is not None:
                 self.take(d, m, minutes)
