@@ -152,6 +152,8 @@ class Model:
         env, diary = self.env, self.diary
         for day in range(self.horizon):
             if env.now < day:
+                # a timeout with a priority of its own: SimPy's Timeout is always normal, so the
+                # event is marked triggered as Event.succeed does and scheduled directly
                 wake = simpy.Event(env)
                 wake._ok, wake._value = True, None
                 env.schedule(wake, ROUND_PRIORITY, day - env.now)
