@@ -439,10 +439,16 @@ class StaffPool:
         present = self.present[day]
         appt, desk = self.appt[day], self.desk[day]
         n_present = sum(present)
-        lam = np.array(self.contact_rate)
-        if n_present:
-            lam = lam + np.array(present, dtype=float) * (self.shared_rate / n_present)
-        counts = self.rng.poisson(np.maximum(lam, 0.0)).tolist() if lam.any() else None
+        # unplanned contacts per member today (Poisson); the shared caseload's rate is split
+        # among the members present
+        rates = self.contact_rate
+        share = self.shared_rate / n_present if n_present else 0.0
+        if share:
+            rates = [r + share if p else r for r, p in zip(rates, present)]
+        if any(rates):
+            counts = self.rng.poisson([r if r > 0.0 else 0.0 for r in rates]).tolist()
+        else:
+            counts = None
         # work arriving today that is not tied to a member's own citizens: shared out
         arriving = dict(self.daily_background)
         if n_present and (self.registrations or self.unassigned_bookings):
