@@ -131,50 +131,46 @@ def life(model, c: Citizen, group: str, plan, elapsed: float, visitation: bool):
 def start_spell(model, c: Citizen, group: str, plan, spell_start: float, visitation: bool):
     """Begin a spell: caseworker, planned end, offer and reassessment dates, first talk."""
     now = model.env.now
-    cfg = model.cfg
-    beh = cfg.model.groups[group]
+    gx = model.gx[group]
     c.group = group
-    c.gx = model.gx[group]
+    c.gx = gx
     c.spell_no += 1
     c.spell_start = spell_start
     c.plan = plan
     c.tasks = []
-    pool = model.pool_of_group[group]
+    pool = gx.pool
     c.pool = pool
-    streams = model.streams
-    shared = group in model.shared_groups
-    if shared and group in model.keep_fixed_groups:
-        at_risk = streams[f"at_risk/{group}"].random() < cfg.model.caseload.at_risk_fixed_share
-        if at_risk or now - spell_start > cfg.model.caseload.fixed_after_days:
+    shared = gx.shared
+    if shared and gx.keep_fixed:
+        at_risk = gx.s_at_risk.random() < gx.at_risk_fixed_share
+        if at_risk or now - spell_start > gx.fixed_after_days:
             shared = False
     c.member = None if shared else pool.assign()
-    c.contact_rate = beh.unplanned_contacts_per_month * 12.0 / cfg.model.working_time.workdays_per_year
-    c.contact_minutes = beh.unplanned_contact_minutes
+    c.contact_rate = gx.contact_rate
+    c.contact_minutes = gx.contact_minutes
     pool.join(c.member, c.contact_rate, c.contact_minutes)
     end = spell_start + plan.length
     if plan.via_rehab_team:
         c.referral_day, c.end_day = max(end, now), INF
     else:
         c.referral_day, c.end_day = INF, max(end, now)
-    rules = cfg.rules.groups[group]
     c.offer_day = INF
-    if rules.offer_deadline_days is not None:
-        due = spell_start + rules.offer_deadline_days
-        if streams[f"offer/{group}"].random() < beh.offer.share and due >= now and due < end:
+    if gx.offer_deadline_days is not None:
+        due = spell_start + gx.offer_deadline_days
+        if gx.s_offer.random() < gx.offer_share and due >= now and due < end:
             c.offer_day = due
     c.reassess_day = INF
     if group == "ly":
-        step = cfg.rules.ly_reassessment_after_days
+        step = gx.reassessment_after_days
         k = max(1, math.ceil((now - spell_start) / step))
         c.reassess_day = spell_start + k * step
-    c.education = streams[f"education/{group}"].random() < cfg.jobcenter.groups[group].education_benefit_share \
-        if group in cfg.jobcenter.groups else False
-    sched = model.schedules[group]
+    c.education = gx.s_education.random() < gx.education_share if gx.has_volumes else False
+    sched = gx.schedule
     elapsed = now - spell_start
     if visitation or elapsed < sched.first_talk_days:
         c.last_talk_day = None
     else:   # a spell in progress at t0: the last talk lies a uniform share of an interval back
-        u = streams[f"talk_phase/{group}"].random()
+        u = gx.s_talk_phase.random()
         last = now - u * sched.interval(elapsed)
         iv_then = sched.interval(last - spell_start)
         if last + iv_then < now:
@@ -413,6 +409,24 @@ class GroupContext:
         self.booked_by_admin = practice.booked_by == "admin_staff"
         self.registration_minutes = practice.reception_registration_minutes
         self.no_show_share, self.no_show_wait = beh.no_show_share, practice.no_show_wait_minutes
+        # what a spell start needs
+        rules = model.cfg.rules
+        self.pool = model.pool_of_group[group]
+        self.shared = group in model.shared_groups
+        self.s_at_risk = streams[f"at_risk/{group}"]
+        self.at_risk_fixed_share = cfg.caseload.at_risk_fixed_share
+        self.contact_rate = (beh.unplanned_contacts_per_month * 12.0
+                             / cfg.working_time.workdays_per_year)
+        self.contact_minutes = beh.unplanned_contact_minutes
+        self.offer_deadline_days = rules.groups[group].offer_deadline_days
+        self.s_offer = streams[f"offer/{group}"]
+        self.offer_share = beh.offer.share
+        self.reassessment_after_days = rules.ly_reassessment_after_days
+        volumes = model.cfg.jobcenter.groups.get(group)
+        self.has_volumes = volumes is not None
+        self.education_share = volumes.education_benefit_share if volumes is not None else 0.0
+        self.s_education = streams[f"education/{group}"]
+        self.s_talk_phase = streams[f"talk_phase/{group}"]
         self.reset()
 
     def reset(self) -> None:
