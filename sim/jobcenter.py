@@ -521,11 +521,17 @@ class StaffPool:
                 worked += w
             bg = background[m]
             if bg > _EPS and budget > _EPS:
-                w = bg if bg < budget else budget
-                share = w / bg
-                for act, mins in acts.items():
-                    done[act] = done.get(act, 0.0) + mins * share
-                    acts[act] = mins * (1.0 - share)
+                if bg <= budget:                # all of it: nothing is left over
+                    w = bg
+                    for act, mins in acts.items():
+                        done[act] = done.get(act, 0.0) + mins
+                    acts.clear()
+                else:                           # a share of each activity, the rest waits
+                    w = budget
+                    share = w / bg
+                    for act, mins in acts.items():
+                        done[act] = done.get(act, 0.0) + mins * share
+                        acts[act] = mins * (1.0 - share)
                 background[m] = bg - w
                 budget -= w
                 worked += w
