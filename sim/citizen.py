@@ -192,6 +192,8 @@ def end_spell(model, c: Citizen):
     _cancel_talk(c)
     for t in c.tasks:
         t.cancelled = True
+        t.on_done = None
+    c.tasks = []
     c.pool.leave(c.member, c.contact_rate, c.contact_minutes)
     counters.change_stock(c.group, now, -1)
     gc.completed_spell_days.append(now - c.spell_start)
