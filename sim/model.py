@@ -14,7 +14,7 @@ from typing import Callable
 
 import simpy
 
-from .citizen import Citizen, GroupContext, hold_talk, life
+from .citizen import Citizen, GroupContext, enter, hold_talk, wake
 from .config import GROUPS, SimConfig
 from .jobcenter import DeskTask, RehabTeam, StaffPool
 from .metrics import Counters, EventLog
@@ -102,7 +102,7 @@ class Model:
         c = Citizen(self._next_id)
         self._next_id += 1
         self.counters.citizens += 1
-        c.process = self.env.process(life(self, c, group, plan, elapsed, visitation))
+        enter(self, c, group, plan, elapsed, visitation)
 
     def _populate(self):
         """The initial stock at t0, with elapsed spell durations."""
@@ -171,8 +171,7 @@ class Model:
     # ------------------------------------------------------------------ events of a spell
     def _wake(self, c: Citizen, day: float):
         """Make sure citizen ``c`` is awake by ``day`` (its plans changed while it slept)."""
-        if day < c.wake_at and c.process is not None and c.process.is_alive:
-            c.process.interrupt()
+        wake(self, c, day)
 
     def request_offer(self, c: Citizen):
         """The offer deadline has come: start-up work is queued; the offer starts when done."""
@@ -379,7 +378,7 @@ class Model:
             event.callbacks = None
         env._queue.clear()
         for c in self.alive.values():
-            c.process = None
+            c.alarm = None
             c.talk = None
             c.tasks = []
         for pool in self.pools.values():

@@ -41,6 +41,8 @@ class SpellPlanner:
         self._routes: dict[str, list[tuple[str, ExitRoute]]] = {}
         self._cum: dict[str, list[float]] = {}
         self._gamma: dict[tuple[str, str], _GammaBlock] = {}
+        self._drawing: dict[str, tuple] = {}
+        self._limits = {g: r.duration_limit for g, r in cfg.rules.groups.items()}
         for g, beh in cfg.model.groups.items():
             routes = list(beh.exits.items())
             self._routes[g] = routes
@@ -57,13 +59,18 @@ class SpellPlanner:
 
     def draw(self, group: str) -> SpellPlan:
         """Draw the outcome of a new spell in ``group``."""
-        i = self.streams[f"spell_route/{group}"].choice(self._cum[group])
-        name, route = self._routes[group][i]
+        d = self._drawing.get(group)
+        if d is None:       # the group's streams, made on first use
+            d = self._drawing[group] = (self.streams[f"spell_route/{group}"], self._cum[group],
+                                        self._routes[group], self.streams[f"limit/{group}"])
+        s_route, cum, routes, s_limit = d
+        i = s_route.choice(cum)
+        name, route = routes[i]
         length = self._gamma[(group, name)].next()
-        return self._apply_limit(group, name, route, length, self.streams[f"limit/{group}"].random())
+        return self._apply_limit(group, name, route, length, s_limit.random())
 
     def _apply_limit(self, group, name, route, length, u) -> SpellPlan:
-        lim = self.cfg.rules.groups[group].duration_limit
+        lim = self._limits[group]
         if lim is not None and length > lim.days:
             if u < lim.share:
                 if lim.to == "other":
