@@ -25,6 +25,7 @@ import numpy as np
 from .config import WorkingTime
 from .metrics import Counters, EventLog
 from .queues import Job, ServerPool
+from .streams import Stream
 
 CALENDAR_MARGIN_DAYS = 400
 """Days of calendar beyond the horizon, so talks falling late can still be booked."""
@@ -96,6 +97,8 @@ class StaffPool:
         self.non_bookable_share = total_nb / wt.available_hours
         self._nb_lines = {k: v / total_nb for k, v in lines.items()} if total_nb > 0 else {}
         self._build_calendars(wt, appointment_share)
+        # the staff stream's numbers after the calendars: unplanned contacts per member and day
+        self._contact_draws = Stream(rng)
         self.desk_queue = ServerPool(members, monitor_from=measure_from)
         self._serving = 0                          # the member whose desk work is being done
         self.background = [0.0] * members
@@ -446,7 +449,7 @@ class StaffPool:
         if share:
             rates = [r + share if p else r for r, p in zip(rates, present)]
         if any(rates):
-            counts = self.rng.poisson([r if r > 0.0 else 0.0 for r in rates]).tolist()
+            counts = self._contact_draws.poisson_counts(rates)
         else:
             counts = None
         # work arriving today that is not tied to a member's own citizens: shared out
