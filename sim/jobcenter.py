@@ -127,8 +127,11 @@ class StaffPool:
     # ------------------------------------------------------------------ calendars
     def _build_calendars(self, wt: WorkingTime, appointment_share: float) -> None:
         n, n_days, rng = self.n, self.n_days, self.rng
-        workdays = [d for d in range(n_days) if is_workday(d)]
+        work = np.array([is_workday(d) for d in range(n_days)])
+        workdays = np.flatnonzero(work)
         years = math.ceil(n_days / 365)
+        workdays_of_year = [workdays[(workdays >= y * 365) & (workdays < (y + 1) * 365)]
+                            for y in range(years)]
         planned = np.zeros((n, n_days), dtype=bool)
         sick = np.zeros((n, n_days), dtype=bool)
         for m in range(n):
@@ -139,15 +142,15 @@ class StaffPool:
                     start = y0 + 7 * (26 + int(rng.integers(0, 4)))
                     planned[m, start:start + 7 * weeks] = True
                 days_left = wt.planned_absence_days - 5 * weeks
-                year_days = [d for d in workdays if y0 <= d < y0 + 365 and not planned[m, d]]
+                in_year = workdays_of_year[y]
+                year_days = in_year[~planned[m, in_year]]
                 k = min(len(year_days), max(0, int(round(days_left))))
                 if k:
                     planned[m, rng.choice(year_days, size=k, replace=False)] = True
-                present = [d for d in year_days if not planned[m, d]]
+                present = year_days[~planned[m, year_days]]
                 k_sick = min(len(present), int(rng.poisson(wt.sickness_days)))
                 if k_sick:
                     sick[m, rng.choice(present, size=k_sick, replace=False)] = True
-        work = np.array([is_workday(d) for d in range(n_days)])
         present = work[None, :] & ~planned & ~sick
         horizon_present = present[:, self.measure_from: self.horizon].sum(axis=1)
         annual = wt.available_hours * 60.0 * (self.horizon - self.measure_from) / 365.0
