@@ -260,7 +260,7 @@ def medium_workload(overrides: list[str] | None = None) -> tuple[Any, dict]:
         "citizens": result.counters.citizens,
         "talks": talks,
         "caseworkers": caseworkers_of(cfg),
-        "event_log_rows": len(result.log.citizen) if cfg.event_log else 0,
+        "event_log_rows": len(result.log) if cfg.event_log else 0,
         "simpy_events": events[0],
         "events_per_talk": events[0] / talks if talks else None,
         "counting_run_seconds": result.wall_seconds,

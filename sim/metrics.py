@@ -40,39 +40,28 @@ NOT_APPLICABLE = -1
 
 
 class EventLog:
-    """One row per activity instance, kept column by column."""
+    """One row per activity instance: kept as a plain list of tuples while the run appends
+    (one append per row), turned into columns once when asked for."""
 
     COLUMNS = ("citizen", "group", "activity", "start", "end", "resource", "minutes", "on_time")
 
     def __init__(self, enabled: bool = True):
         self.enabled = enabled
-        self.citizen: list[int] = []
-        self.group: list[str] = []
-        self.activity: list[str] = []
-        self.start: list[float] = []
-        self.end: list[float] = []
-        self.resource: list[str] = []
-        self.minutes: list[float] = []
-        self.on_time: list[int] = []
+        self._rows: list[tuple] = []
 
     def add(self, citizen, group, activity, start, end, resource, minutes, on_time=NOT_APPLICABLE):
         """Append one row (days for start and end, minutes of work, on_time 1/0/-1)."""
-        if not self.enabled:
-            return
-        self.citizen.append(citizen)
-        self.group.append(group)
-        self.activity.append(activity)
-        self.start.append(start)
-        self.end.append(end)
-        self.resource.append(resource)
-        self.minutes.append(minutes)
-        self.on_time.append(on_time)
+        if self.enabled:
+            self._rows.append((citizen, group, activity, start, end, resource, minutes, on_time))
 
     def __len__(self) -> int:
-        return len(self.citizen)
+        return len(self._rows)
 
     def columns(self) -> dict[str, list]:
-        return {c: getattr(self, c) for c in self.COLUMNS}
+        """The log column by column (a new dict of new lists on every call)."""
+        if not self._rows:
+            return {c: [] for c in self.COLUMNS}
+        return dict(zip(self.COLUMNS, map(list, zip(*self._rows))))
 
 
 @dataclass
