@@ -61,8 +61,8 @@ class Citizen:
 
     __slots__ = ("id", "group", "spell_no", "spell_start", "plan", "end_day", "referral_day",
                  "offer_day", "reassess_day", "pool", "member", "last_talk_day", "talk",
-                 "wake_at", "alarm", "next_spell", "tasks", "contact_rate", "contact_minutes", "education",
-                 "gx")
+                 "wake_at", "alarm", "next_spell", "tasks", "contact_rate", "contact_minutes",
+                 "education", "gx")
 
     def __init__(self, cid: int):
         self.id = cid

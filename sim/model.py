@@ -167,10 +167,10 @@ class Model:
             if env.now < day:
                 # a timeout with a priority of its own: SimPy's Timeout is always normal, so the
                 # event is marked triggered as Event.succeed does and scheduled directly
-                wake = simpy.Event(env)
-                wake._ok, wake._value = True, None
-                env.schedule(wake, ROUND_PRIORITY, day - env.now)
-                yield wake
+                day_starts = simpy.Event(env)
+                day_starts._ok, day_starts._value = True, None
+                env.schedule(day_starts, ROUND_PRIORITY, day - env.now)
+                yield day_starts
             todays = diary[day]
             i = 0
             while i < len(todays):
@@ -182,10 +182,6 @@ class Model:
             diary[day] = None
 
     # ------------------------------------------------------------------ events of a spell
-    def _wake(self, c: Citizen, day: float):
-        """Make sure citizen ``c`` is awake by ``day`` (its plans changed while it slept)."""
-        wake(self, c, day)
-
     def request_offer(self, c: Citizen):
         """The offer deadline has come: start-up work is queued; the offer starts when done."""
         now = self.env.now
@@ -275,7 +271,7 @@ class Model:
             c.pool.add_background(c.member, "rehab_meeting", rt.meeting_minutes_per_case)
             self.log.add(c.id, g, "rehab_meeting", now, meeting, "rehab_team", 0.0)
             c.end_day = max(meeting, self.env.now)
-            self._wake(c, c.end_day)
+            wake(self, c, c.end_day)
 
         if minutes > 0 and c.pool.n > 0:
             task = DeskTask(c.id, g, activity, minutes, now, ready)
@@ -298,7 +294,7 @@ class Model:
                 c.plan = SpellPlan(c.plan.length, "reassessed", "exit", "reassessed", False)
                 c.end_day = max(t, self.env.now)
                 c.referral_day = INF
-                self._wake(c, c.end_day)
+                wake(self, c, c.end_day)
 
         if ra.hours > 0 and c.pool.n > 0:
             task = DeskTask(c.id, c.group, "ly_reassessment", ra.hours * 60.0, now, done)
