@@ -169,9 +169,9 @@ class StaffPool:
         self.sick = sick.T.tolist()
         self.appt = appt.T.tolist()                # free appointment minutes, appt[d][m]
         self.desk = desk.T.tolist()                # free desk minutes, desk[d][m]
-        self._build_search_index()
+        self._build_search_index(appt)
 
-    def _build_search_index(self) -> None:
+    def _build_search_index(self, appt: np.ndarray) -> None:
         """Structures that make the appointment-book search fast (see ``book_fixed``,
         ``book_shared``); they change no result.
 
@@ -191,10 +191,15 @@ class StaffPool:
         during a search is lowered to the exact maximum (lazy invalidation).
         """
         n_days, b = self.n_days, 1 << _BLOCK_SHIFT
-        by_member = [[row[m] for row in self.appt] for m in range(self.n)]
-        self._appt_by_member = by_member
-        self._block_max = [[max(r[k:k + b]) for k in range(0, n_days, b)] for r in by_member]
-        self._day_max = [max(row) if row else 0.0 for row in self.appt]
+        self._appt_by_member = appt.tolist()       # appt is member-major: appt[m, d]
+        if self.n == 0:
+            self._block_max, self._day_max = [], [0.0] * n_days
+        else:
+            blocks = -(-n_days // b)
+            padded = np.full((self.n, blocks * b), -np.inf)
+            padded[:, :n_days] = appt
+            self._block_max = padded.reshape(self.n, blocks, b).max(axis=2).tolist()
+            self._day_max = appt.max(axis=0).tolist()
         # the shortest whole day's appointment time of any member (minutes): only talks longer
         # than this can take a day by the long-talk rule (see _room)
         self._min_full = min(self.appt_full) if self.n else 0.0
