@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 
 from sim.configure import compose
-from sim.model import Model
+from sim.model import Model, paused_cyclic_gc
 
 
 def _unreachable_after(run_and_drop) -> int:
@@ -67,3 +67,35 @@ def test_the_final_stock_is_still_readable_after_the_run():
              for g in model.counters.groups}
     assert stock == {g: gc_.stock for g, gc_ in model.counters.groups.items()}
     assert all(c.spell_start <= model.horizon for c in model.alive.values())
+
+
+def test_objects_made_while_paused_do_not_count_as_new_afterwards():
+    # otherwise the collector's first pass after a run would walk the whole model
+    was_enabled = gc.isenabled()
+    gc.enable()
+    try:
+        with paused_cyclic_gc():
+            kept = [[] for _ in range(100_000)]
+            assert not gc.isenabled()
+        assert gc.isenabled()
+        assert gc.get_count()[0] < 1000
+        assert gc.get_freeze_count() == 0
+        del kept
+    finally:
+        if not was_enabled:
+            gc.disable()
+
+
+def test_objects_the_program_froze_stay_frozen():
+    was_enabled = gc.isenabled()
+    gc.enable()
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with paused_cyclic_gc():
+            [[] for _ in range(1000)]
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+        if not was_enabled:
+            gc.disable()
