@@ -81,30 +81,22 @@ def members(cfg: SimConfig) -> list[Member]:
 
 
 def run_member(args: tuple[Member, int]) -> dict:
-    """Simulate one jobcenter (one replication); returns its headline and per-group summary.
-
-    The cyclic collector stays paused until the jobcenter's result has been summed up and
-    dropped: switched back on while the result is alive, its next pass would walk every
-    object the run made (they all count as new), which costs more than the summary itself.
-    """
-    from .model import paused_cyclic_gc, run
+    """Simulate one jobcenter (one replication); returns its headline and per-group summary."""
+    from .model import run
     from .results import group_summary, headline
 
     member, replication = args
-    with paused_cyclic_gc():
-        result = run(member.cfg, replication)
-        out = {
-            "profile": member.profile,
-            "index": member.index,
-            "weight": member.weight,
-            "replication": replication,
-            "headline": headline(result),
-            "summary": group_summary(result).to_dict("records"),
-            "fte_total": member.cfg.jobcenter.total_fte,
-            "scheduled_staff": sum(p.n for p in result.pools.values()),
-        }
-        del result
-    return out
+    result = run(member.cfg, replication)
+    return {
+        "profile": member.profile,
+        "index": member.index,
+        "weight": member.weight,
+        "replication": replication,
+        "headline": headline(result),
+        "summary": group_summary(result).to_dict("records"),
+        "fte_total": member.cfg.jobcenter.total_fte,
+        "scheduled_staff": sum(p.n for p in result.pools.values()),
+    }
 
 
 def aggregate(outputs: list[dict], horizon_days: int, available_hours: float) -> dict:
