@@ -287,7 +287,7 @@ def book_next_talk(model, c: Citizen, now: float, lead: int | None = None):
         due = int(last + interval)
         target = due if gx.planned_share >= 1.0 else int(last + gx.planned_share * interval)
     postponed = False
-    if c.last_talk_day is not None and gx.postpone_share > 0.0:
+    if last is not None and gx.postpone_share > 0.0:
         if gx.s_pending.random() < gx.postpone_share:
             due += gx.postpone_days
             target += gx.postpone_days
@@ -297,7 +297,7 @@ def book_next_talk(model, c: Citizen, now: float, lead: int | None = None):
         draws.fill()
     prep, talk, doc, u_channel, u_late = draws.buf[draws.i]
     draws.i += 1
-    if c.last_talk_day is None:
+    if last is None:
         talk += gx.first_talk_extra
     if c.member is None and gx.shared_saved > 0.0 and prep + doc > 0.0:
         keep = 1.0 - min(gx.shared_saved, prep + doc) / (prep + doc)
