@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 import zlib
+from itertools import chain, repeat
+from typing import Iterator
 
 import numpy as np
 
@@ -21,35 +23,30 @@ def stream_seed(seed: int, replication: int, name: str) -> np.random.SeedSequenc
     return np.random.SeedSequence(entropy=seed, spawn_key=(replication, zlib.crc32(name.encode())))
 
 
-class Stream:
-    """Uniform, normal and exponential variates from one named generator, drawn in blocks."""
+def _in_blocks(draw) -> Iterator[float]:
+    """The values of ``draw(_BLOCK)``, ``draw(_BLOCK)``, ... one by one, each block drawn when
+    the one before is used up (an iterator of C code: a value costs no Python call)."""
+    return chain.from_iterable(map(_block, repeat(draw)))
 
-    __slots__ = ("rng", "_u", "_ui", "_n", "_ni")
+
+def _block(draw) -> list[float]:
+    return draw(_BLOCK).tolist()
+
+
+class Stream:
+    """Uniform, normal and exponential variates from one named generator, drawn in blocks.
+
+    ``random()`` gives a uniform variate on [0, 1) and ``normal()`` a standard normal one; both
+    are the ``__next__`` of an iterator over NumPy blocks (see ``_in_blocks``), the cheapest
+    call Python has for a value.
+    """
+
+    __slots__ = ("rng", "random", "normal")
 
     def __init__(self, seed: np.random.SeedSequence | np.random.Generator):
         self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-        self._u: list[float] = []
-        self._ui = 0
-        self._n: list[float] = []
-        self._ni = 0
-
-    def random(self) -> float:
-        """A uniform variate on [0, 1)."""
-        i = self._ui
-        if i >= len(self._u):
-            self._u = self.rng.random(_BLOCK).tolist()
-            i = 0
-        self._ui = i + 1
-        return self._u[i]
-
-    def normal(self) -> float:
-        """A standard normal variate."""
-        i = self._ni
-        if i >= len(self._n):
-            self._n = self.rng.standard_normal(_BLOCK).tolist()
-            i = 0
-        self._ni = i + 1
-        return self._n[i]
+        self.random = _in_blocks(self.rng.random).__next__
+        self.normal = _in_blocks(self.rng.standard_normal).__next__
 
     def exponential(self, mean: float) -> float:
         """An exponential variate with the given mean."""
@@ -67,36 +64,24 @@ class Stream:
 
         The same numbers as NumPy's ``Generator.poisson(rates)`` on this stream's generator
         would give (NumPy 1.17 and later: the multiplication method below rate 10, Hörmann's
-        PTRS from 10 on), drawn from the stream's block of uniforms instead of a NumPy call,
+        PTRS from 10 on), drawn from the stream's uniforms instead of a NumPy call,
         which costs about 30 µs of argument checking for a short list.
         """
         out = []
-        u, i = self._u, self._ui
-        n = len(u)
+        uniform = self.random
         for lam in rates:
             if lam <= 0.0:
                 out.append(0)
             elif lam < 10.0:
                 enlam = math.exp(-lam)
                 x = 0
-                prod = 1.0
-                while True:
-                    if i >= n:
-                        u = self._u = self.rng.random(_BLOCK).tolist()
-                        i, n = 0, _BLOCK
-                    prod *= u[i]
-                    i += 1
-                    if prod > enlam:
-                        x += 1
-                    else:
-                        break
+                prod = uniform()
+                while prod > enlam:
+                    x += 1
+                    prod *= uniform()
                 out.append(x)
             else:
-                self._ui = i
                 out.append(self._poisson_ptrs(lam))
-                u, i = self._u, self._ui
-                n = len(u)
-        self._ui = i
         return out
 
     def _poisson_ptrs(self, lam: float) -> int:
