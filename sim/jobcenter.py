@@ -121,8 +121,9 @@ class StaffPool:
         self.day_available = [0.0] * horizon_days
         self.day_worked = [0.0] * horizon_days
         self.day_idle = [0.0] * horizon_days
+        self._day = 0                              # the day whose desk hours end next
         if members > 0:
-            env.process(self._days())
+            env.timeout(DESK_CLOSES).callbacks.append(self._desk_hours_end)
 
     # ------------------------------------------------------------------ calendars
     def _build_calendars(self, wt: WorkingTime, appointment_share: float) -> None:
@@ -435,16 +436,15 @@ class StaffPool:
         if task.on_done is not None:
             task.on_done(t)
 
-    def _days(self):
-        """Once per working day, when desk hours end: unplanned contacts, desk work, background
-        work and time accounting for the day."""
-        env = self.env
-        counters, log, name, st = self.counters, self.log, self.name, self.staff_type
-        yield env.timeout(DESK_CLOSES)
-        for day in range(self.horizon):
-            if is_workday(day):
-                self._work_day(day, counters, log, name, st)
-            yield env.timeout(1.0)
+    def _desk_hours_end(self, _event) -> None:
+        """Every day when desk hours end (a timeout's callback, no SimPy process to resume): on
+        a working day, unplanned contacts, desk work, background work and time accounting for
+        the day; then the same at the end of the next day's desk hours."""
+        day = self._day
+        if is_workday(day):
+            self._work_day(day, self.counters, self.log, self.name, self.staff_type)
+        self._day = day + 1
+        self.env.timeout(1.0).callbacks.append(self._desk_hours_end)
 
     def _work_day(self, day, counters, log, name, st):
         present = self.present[day]

@@ -61,6 +61,32 @@ def paused_cyclic_gc():
             gc.enable()
 
 
+class Arrivals:
+    """Poisson inflow of new spells into one group. Each arrival is a timeout whose callback
+    brings the citizen in and sets the next arrival: no SimPy process to resume."""
+
+    def __init__(self, model: "Model", group: str, per_year: float):
+        self.model = model
+        self.group = group
+        self.stream = model.streams[f"arrivals/{group}"]
+        self.mean_gap = 365.0 / per_year          # days
+        self.counters = model.counters.groups[group]
+        self._set_next()
+
+    def _set_next(self) -> None:
+        timeout = self.model.env.timeout(self.stream.exponential(self.mean_gap))
+        timeout.callbacks.append(self.arrive)
+
+    def arrive(self, _event) -> None:
+        """A new citizen arrives (ignored from the end of the run on)."""
+        model = self.model
+        if model.env.now >= model.horizon:
+            return
+        self.counters.inflow_new += 1
+        model._new_citizen(self.group, model.planner.draw(self.group), 0.0, visitation=True)
+        self._set_next()
+
+
 ROUND_PRIORITY = 2
 """SimPy orders events at the same time by priority (urgent 0, normal 1): the daily round of
 talks comes after both."""
@@ -141,19 +167,6 @@ class Model:
     def _expected_rehab_pipeline_days(self) -> float:
         rt = self.cfg.model.rehab_team
         return rt.certificate_delay_days + rt.meeting_interval_days / 2.0 + 7.0
-
-    def _arrivals(self, group: str, per_year: float):
-        """Poisson inflow of new spells into ``group``."""
-        env = self.env
-        s = self.streams[f"arrivals/{group}"]
-        mean_gap = 365.0 / per_year
-        gc = self.counters.groups[group]
-        while True:
-            yield env.timeout(s.exponential(mean_gap))
-            if env.now >= self.horizon:
-                return
-            gc.inflow_new += 1
-            self._new_citizen(group, self.planner.draw(group), 0.0, visitation=True)
 
     # ------------------------------------------------------------------ talks
     def diarise(self, b, day: int) -> None:
@@ -350,7 +363,7 @@ class Model:
         self.env.process(self.hold_talks())     # after the initial stock: day 0's talks
         for g, vol in self.cfg.jobcenter.groups.items():
             if vol.inflow_per_year > 0:
-                self.env.process(self._arrivals(g, vol.inflow_per_year))
+                Arrivals(self, g, vol.inflow_per_year)
         self.env.process(self._sample_stocks())
         if self.warmup > 0:
             self.env.process(self._end_warmup())
