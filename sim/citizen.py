@@ -12,6 +12,7 @@ handed to staff desk queues, which call back when it is done.
 from __future__ import annotations
 
 import math
+from itertools import chain, repeat
 
 import numpy as np
 import simpy
@@ -245,8 +246,9 @@ def end_spell(model, c: Citizen):
     counters.change_stock(c.group, now, -1)
     gc.completed_spell_days.append(now - c.spell_start)
     plan = c.plan
-    model.log.add(c.id, c.group, "spell", c.spell_start, now,
-                  plan.destination if plan.to == "exit" else plan.to, 0.0)
+    if model.log.enabled:
+        model.log.add(c.id, c.group, "spell", c.spell_start, now,
+                      plan.destination if plan.to == "exit" else plan.to, 0.0)
     del model.alive[c.id]
     c.spell_no += 1               # callbacks of work queued for this spell now find it closed
     c.referral_day = c.offer_day = c.reassess_day = c.end_day = INF
@@ -283,7 +285,9 @@ def book_next_talk(model, c: Citizen, now: float, lead: int | None = None):
     if last is None:
         due = target = int(c.spell_start + gx.schedule.first_talk_days)
     else:
-        interval = gx.schedule.interval(last - c.spell_start)
+        interval = gx.interval
+        if interval is None:
+            interval = gx.schedule.interval(last - c.spell_start)
         due = int(last + interval)
         target = due if gx.planned_share >= 1.0 else int(last + gx.planned_share * interval)
     postponed = False
@@ -292,11 +296,7 @@ def book_next_talk(model, c: Citizen, now: float, lead: int | None = None):
             due += gx.postpone_days
             target += gx.postpone_days
             postponed = True
-    draws = gx.draws
-    if draws.i >= len(draws.buf):
-        draws.fill()
-    prep, talk, doc, u_channel, u_late = draws.buf[draws.i]
-    draws.i += 1
+    prep, talk, doc, u_channel, u_late = gx.next_draws()
     if last is None:
         talk += gx.first_talk_extra
     if c.member is None and gx.shared_saved > 0.0 and prep + doc > 0.0:
@@ -412,8 +412,9 @@ def hold_talk(model, c: Citizen, day: int):
     gc.phone_talks += b.phone
     gc.talk_minutes += b.talk
     gc.talk_total_minutes += minutes
-    log.add(c.id, c.group, "talk", day, day + minutes / 1440.0, pool.labels[b.member],
-            minutes, int(on_time))
+    if log.enabled:
+        log.add(c.id, c.group, "talk", day, day + minutes / 1440.0, pool.labels[b.member],
+                minutes, int(on_time))
     c.last_talk_day = day
     c.talk = None
     book_next_talk(model, c, day)
@@ -429,9 +430,10 @@ class GroupContext:
         practice = cfg.talks
         streams = model.streams
         self.schedule = model.schedules[group]
+        self.interval = self.schedule.constant_interval     # None: it depends on the phase
         self.counters = model.counters.groups[group]
-        self.draws = TalkDraws(streams.generator(f"talk/{group}"), t.preparation, t.talk,
-                               t.documentation, t.cv)
+        self.next_draws = TalkDraws(streams.generator(f"talk/{group}"), t.preparation, t.talk,
+                                    t.documentation, t.cv).next
         self.s_no_show = streams[f"no_show/{group}"]
         self.s_pending = streams[f"pending_information/{group}"]
         self.s_certificate = streams[f"medical_certificate/{group}"]
@@ -496,42 +498,39 @@ class GroupContext:
                 counters.work("caseworker", activity, minutes)
 
 
+TALK_DRAWS_BLOCK = 1024
+"""Bookings whose draws are made at once (one NumPy call per component)."""
+
+
 class TalkDraws:
     """The random draws of one talk booking, made in blocks for a whole group.
 
-    Each booking takes one tuple: preparation, talk and documentation minutes (lognormal with
-    the group's means and coefficient of variation), and uniforms for the channel (phone or in
-    person) and for late arrival. A fixed number of draws per booking keeps scenarios that
-    change how talks are handled on the same random numbers talk by talk.
+    Each booking takes one tuple, ``next()``: preparation, talk and documentation minutes
+    (lognormal with the group's means and coefficient of variation), and uniforms for the
+    channel (phone or in person) and for late arrival. A fixed number of draws per booking keeps
+    scenarios that change how talks are handled on the same random numbers talk by talk.
+    ``next`` is the ``__next__`` of an iterator over the blocks (no Python call per booking).
     """
 
-    __slots__ = ("rng", "means", "cv", "buf", "i")
+    __slots__ = ("next",)
 
     def __init__(self, rng, preparation: float, talk: float, documentation: float, cv: float):
-        self.rng = rng
-        self.means = (preparation, talk, documentation)
-        self.cv = cv
-        self.buf: list[tuple] = []
-        self.i = 0
+        params = (rng, (preparation, talk, documentation), cv)
+        self.next = chain.from_iterable(map(_talk_draws_block, repeat(params))).__next__
 
-    def fill(self, n: int = 1024) -> None:
-        """Draw the next block of ``n`` bookings' values."""
-        z = self.rng.standard_normal((3, n))
-        u = self.rng.random((2, n))
-        cols = []
-        s2 = math.log1p(self.cv * self.cv)
-        for k, mean in enumerate(self.means):
-            if self.cv <= 0.0 or mean <= 0.0:
-                cols.append(np.full(n, float(mean)))
-            else:
-                cols.append(mean * np.exp(math.sqrt(s2) * z[k] - 0.5 * s2))
-        self.buf = list(zip(*(c.tolist() for c in cols), u[0].tolist(), u[1].tolist()))
-        self.i = 0
 
-    def next(self) -> tuple[float, float, float, float, float]:
-        """(preparation, talk, documentation minutes, uniform for channel, uniform for lateness)"""
-        if self.i >= len(self.buf):
-            self.fill()
-        v = self.buf[self.i]
-        self.i += 1
-        return v
+def _talk_draws_block(params) -> list[tuple[float, float, float, float, float]]:
+    """The next block of bookings' draws from ``params`` = (generator, the three components'
+    mean minutes, coefficient of variation)."""
+    rng, means, cv = params
+    n = TALK_DRAWS_BLOCK
+    z = rng.standard_normal((3, n))
+    u = rng.random((2, n))
+    cols = []
+    s2 = math.log1p(cv * cv)
+    for k, mean in enumerate(means):
+        if cv <= 0.0 or mean <= 0.0:
+            cols.append(np.full(n, float(mean)))
+        else:
+            cols.append(mean * np.exp(math.sqrt(s2) * z[k] - 0.5 * s2))
+    return list(zip(*(c.tolist() for c in cols), u[0].tolist(), u[1].tolist()))

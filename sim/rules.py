@@ -11,20 +11,20 @@ from .config import GroupRules
 class TalkSchedule:
     """Talk deadlines of one benefit group."""
 
-    __slots__ = ("first_talk_days", "_from", "_interval", "_constant")
+    __slots__ = ("first_talk_days", "_from", "_interval", "constant_interval")
 
     def __init__(self, rules: GroupRules):
         self.first_talk_days = rules.first_talk_days
         self._from = [p.from_day for p in rules.cadence]
         self._interval = [p.interval_days for p in rules.cadence]
-        # one interval from the spell's first day on: no phase to look up
-        self._constant = (self._interval[0] if len(self._interval) == 1 and self._from[0] <= 0
-                          else None)
+        # one interval from the spell's first day on (None: several phases)
+        self.constant_interval = (self._interval[0]
+                                  if len(self._interval) == 1 and self._from[0] <= 0 else None)
 
     def interval(self, spell_day: float) -> int:
         """Maximum days between talks for a spell that is ``spell_day`` days old."""
-        if self._constant is not None:
-            return self._constant
+        if self.constant_interval is not None:
+            return self.constant_interval
         iv = self._interval[0]
         for start, value in zip(self._from, self._interval):
             if spell_day >= start:
