@@ -275,9 +275,14 @@ class StaffPool:
                     continue
                 stop = first if first > earliest else earliest
                 while d >= stop:
-                    if row[d] >= need and (not long or self._room(d, member, minutes)):
-                        self._take(d, member, minutes)
-                        return d
+                    if row[d] >= need:
+                        if not long:            # _take, inline: the talk fits the free time
+                            row[d] -= minutes
+                            self.appt[d][member] = row[d]
+                            return d
+                        if self._room(d, member, minutes):
+                            self._take(d, member, minutes)
+                            return d
                     d -= 1
                 bmax[k] = max(row[first:first + (1 << _BLOCK_SHIFT)])   # lower a stale bound
             d = max(earliest, last + 1)
@@ -292,9 +297,14 @@ class StaffPool:
                 continue
             stop = end if end < n_days else n_days
             while d < stop:
-                if row[d] >= need and (not long or self._room(d, member, minutes)):
-                    self._take(d, member, minutes)
-                    return d
+                if row[d] >= need:
+                    if not long:                # _take, inline: the talk fits the free time
+                        row[d] -= minutes
+                        self.appt[d][member] = row[d]
+                        return d
+                    if self._room(d, member, minutes):
+                        self._take(d, member, minutes)
+                        return d
                 d += 1
             bmax[k] = max(row[first:end])
         return None
@@ -458,6 +468,8 @@ class StaffPool:
             rates = [r + share if p else r for r, p in zip(rates, present)]
         if any(rates):
             counts = self._contact_draws.poisson_counts(rates)
+            shared_rate_each = share
+            shared_minutes_each = self.shared_minutes / n_present if n_present else 0.0
         else:
             counts = None
         # work arriving today that is not tied to a member's own citizens: shared out
@@ -476,6 +488,7 @@ class StaffPool:
         available = worked_total = idle_total = 0.0
         contact_minutes_total = 0.0
         nb_share = self.non_bookable_share
+        bookable_share = 1.0 - nb_share
         talk_used, bookings = self.talk_used, self.bookings
         background, by_activity = self.background, self.background_by_activity
         dq = self.desk_queue
@@ -516,10 +529,9 @@ class StaffPool:
             # unplanned contacts arrive today and are served first; those beyond the day's
             # desk time are assumed to be resolved by other channels
             if counts is not None and counts[m]:
-                rate = contact_rate[m] + self.shared_rate / n_present
+                rate = contact_rate[m] + shared_rate_each
                 if rate > 0:
-                    want = counts[m] * (contact_minutes[m]
-                                        + self.shared_minutes / n_present) / rate
+                    want = counts[m] * (contact_minutes[m] + shared_minutes_each) / rate
                     w = want if want < budget else budget
                     budget -= w
                     worked += w
@@ -546,7 +558,7 @@ class StaffPool:
                 background[m] = bg - w
                 budget -= w
                 worked += w
-            idle = avail * (1.0 - nb_share) - tu - worked
+            idle = avail * bookable_share - tu - worked
             if -1e-6 < idle < 0.0:             # rounding; a real shortfall stays visible
                 idle = 0.0
             worked_total += tu + worked
