@@ -194,11 +194,8 @@ class Model:
                 day_starts._ok, day_starts._value = True, None
                 env.schedule(day_starts, ROUND_PRIORITY, day - env.now)
                 yield day_starts
-            todays = diary[day]
-            i = 0
-            while i < len(todays):
-                b = todays[i]
-                i += 1
+            # a list iterator also visits what is appended while it runs: talks moved to today
+            for b in diary[day]:
                 c = b.citizen
                 if c.talk is b and (b.day == day or (b.day is None and b.due == day)):
                     hold_talk(self, c, day)

@@ -21,7 +21,7 @@ from .streams import Streams
 DAYS_PER_MONTH = 365.25 / 12
 
 
-@dataclass
+@dataclass(slots=True)
 class SpellPlan:
     """The drawn fate of one spell: days until it ends (or is referred), and how it ends."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import zlib
+from bisect import bisect_right
 from itertools import chain, repeat
 from typing import Iterator
 
@@ -108,11 +109,8 @@ class Stream:
 
     def choice(self, cumulative: list[float]) -> int:
         """Index drawn from cumulative probabilities (last entry 1)."""
-        u = self.random()
-        for i, c in enumerate(cumulative):
-            if u < c:
-                return i
-        return len(cumulative) - 1
+        i = bisect_right(cumulative, self.random())    # the first entry above the uniform
+        return i if i < len(cumulative) else len(cumulative) - 1
 
 
 _LOGGAM_COEFFICIENTS = (8.333333333333333e-02, -2.777777777777778e-03, 7.936507936507937e-04,
