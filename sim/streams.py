@@ -17,7 +17,10 @@ from typing import Iterator
 import numpy as np
 
 _BLOCK = 2048
-
+_FIRST_BLOCKS = (32, 128, 512)
+"""A stream's first blocks are small, then every block is ``_BLOCK`` values: a model has about a
+hundred streams, many of which use only a few dozen numbers in a run. Drawn one after the other,
+blocks of any sizes give the same sequence (NumPy fills them value by value)."""
 
 def stream_seed(seed: int, replication: int, name: str) -> np.random.SeedSequence:
     """The seed sequence of stream ``name`` in replication ``replication`` of base ``seed``."""
@@ -25,13 +28,15 @@ def stream_seed(seed: int, replication: int, name: str) -> np.random.SeedSequenc
 
 
 def _in_blocks(draw) -> Iterator[float]:
-    """The values of ``draw(_BLOCK)``, ``draw(_BLOCK)``, ... one by one, each block drawn when
-    the one before is used up (an iterator of C code: a value costs no Python call)."""
-    return chain.from_iterable(map(_block, repeat(draw)))
+    """The values of ``draw(32)``, ``draw(128)``, ... ``draw(_BLOCK)``, ``draw(_BLOCK)``, ... one
+    by one, each block drawn when the one before is used up (an iterator of C code: a value
+    costs no Python call)."""
+    sizes = chain(_FIRST_BLOCKS, repeat(_BLOCK))
+    return chain.from_iterable(map(_block, repeat(draw), sizes))
 
 
-def _block(draw) -> list[float]:
-    return draw(_BLOCK).tolist()
+def _block(draw, size: int) -> list[float]:
+    return draw(size).tolist()
 
 
 class Stream:

@@ -43,3 +43,12 @@ def test_poisson_counts_have_the_poisson_mean_and_variance():
 @pytest.mark.parametrize("x", [1.0, 2.0, 3.0, 6.5, 7.0, 8.0, 31.0, 1000.0])
 def test_loggam_is_log_gamma(x):
     assert _loggam(x) == pytest.approx(math.lgamma(x), rel=1e-12, abs=1e-12)
+
+
+def test_a_stream_hands_out_its_generators_sequence_whatever_the_block_sizes():
+    # small first blocks, then large ones: value for value what the generator gives in one go
+    ours = Stream(np.random.default_rng(21))
+    assert [ours.random() for _ in range(5000)] == np.random.default_rng(21).random(5000).tolist()
+    ours = Stream(np.random.default_rng(22))
+    assert ([ours.normal() for _ in range(3000)]
+            == np.random.default_rng(22).standard_normal(3000).tolist())
