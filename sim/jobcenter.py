@@ -166,8 +166,10 @@ class StaffPool:
         # the longest talk a day can hold: its whole bookable time (0 with no staff)
         self.longest_talk = float(bookable.min()) - 1e-6 if n else 0.0
         self.per_day_available = per_day.tolist()
-        self.present = present.T.tolist()          # day-major: present[d][m]
-        self.sick = sick.T.tolist()
+        # day-major, present[d][m] and sick[d][m], for the simulated days only (no one asks
+        # about presence beyond the run; the appointment book reaches further)
+        self.present = present[:, :self.horizon].T.tolist()
+        self.sick = sick[:, :self.horizon].T.tolist()
         self.appt = appt.T.tolist()                # free appointment minutes, appt[d][m]
         self.desk = desk.T.tolist()                # free desk minutes, desk[d][m]
         self._build_search_index(appt)
