@@ -266,7 +266,7 @@ class StaffPool:
         long = minutes > full
         need = full - _EPS if long else minutes
         n_days = self.n_days
-        last = min(due, n_days - 1)
+        last = due if due < n_days else n_days - 1
         if latest_timely:
             d = last
             while d >= earliest:
@@ -505,10 +505,9 @@ class StaffPool:
         if self._day_max[day] < 0.0:
             self._day_max[day] = 0.0
         for m in range(self.n):
-            tu = talk_used[m]
-            talk_used[m] = 0.0
             if not present[m]:
                 continue
+            tu = talk_used[m]
             avail = per_day_available[m]
             available += avail
             budget = appt[m] + desk[m]
@@ -565,6 +564,7 @@ class StaffPool:
                 idle = 0.0
             worked_total += tu + worked
             idle_total += idle
+        self.talk_used = [0.0] * self.n            # a new day of talks
         for act, mins in done.items():
             counters.work(st, act, mins)
         nb_total = available * nb_share
