@@ -83,7 +83,7 @@ def members(cfg: SimConfig) -> list[Member]:
 def run_member(args: tuple[Member, int]) -> dict:
     """Simulate one jobcenter (one replication); returns its headline and per-group summary."""
     from .model import run
-    from .results import group_summary, headline
+    from .results import group_rows, headline
 
     member, replication = args
     result = run(member.cfg, replication)
@@ -93,7 +93,7 @@ def run_member(args: tuple[Member, int]) -> dict:
         "weight": member.weight,
         "replication": replication,
         "headline": headline(result),
-        "summary": group_summary(result).to_dict("records"),
+        "summary": group_rows(result),
         "fte_total": member.cfg.jobcenter.total_fte,
         "scheduled_staff": sum(p.n for p in result.pools.values()),
     }

@@ -5,12 +5,15 @@ shares in [0, 1].
 """
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .config import EXIT_DESTINATIONS, GROUPS, STAFF_TYPES
 from .costs import cost_lines, hour_rate_dkk, total_dkk
 from .metrics import ACTIVITY_CATEGORY
 from .model import RunResult
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _mean(xs) -> float | None:
@@ -37,6 +40,13 @@ def little_spell_days(gc, horizon_days: int) -> float | None:
 
 def group_summary(result: RunResult) -> pd.DataFrame:
     """One row per benefit group: flows, stocks, talks, timeliness, offers, durations."""
+    import pandas as pd     # only for the table: a national run sums group_rows instead
+
+    return pd.DataFrame(group_rows(result))
+
+
+def group_rows(result: RunResult) -> list[dict]:
+    """The rows of :func:`group_summary` as plain dictionaries (None where undefined)."""
     cfg = result.cfg
     horizon = cfg.horizon_days
     rows = []
@@ -88,7 +98,7 @@ def group_summary(result: RunResult) -> pd.DataFrame:
             "mean_completed_spell_days": _mean(gc.completed_spell_days),
         })
         rows.append(row)
-    return pd.DataFrame(rows)
+    return rows
 
 
 def headline(result: RunResult) -> dict:
