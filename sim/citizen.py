@@ -332,30 +332,36 @@ def _make_fixed(c: Citizen):
 
 def reserve(model, c: Citizen, b: Booking, lead_days: int, now: float):
     """Put booking ``b`` in the appointment book, ``lead_days`` from today at the earliest
-    (0: today itself, when the day has not begun); ``now`` is the time."""
+    (0: today itself, when the day has not begun), and in the model's diary for its day;
+    ``now`` is the time."""
     today = int(now)
     earliest = today + lead_days if lead_days > 0 or now == today else today + 1
-    latest_timely = model.latest_timely
     pool = c.pool
     if b.minutes > pool.longest_talk > 0.0:
         b.fit(pool.longest_talk)
+    day = member = None
     if c.member is None:
-        got = pool.book_shared(b.target, earliest, b.minutes, latest_timely, today)
+        got = pool.book_shared(b.target, earliest, b.minutes, model.latest_timely, today)
         if got is not None:
-            b.day, b.member = got
-            model.diarise(b, b.day)
-            return
+            day, member = got
     elif pool.n:
-        day = pool.book_fixed(c.member, b.target, earliest, b.minutes, latest_timely)
-        if day is not None:
-            b.day, b.member = day, c.member
-            model.diarise(b, day)
-            return
-    b.day, b.member = None, None      # no caseworker time anywhere: the talk cannot be held
-    if b.due < earliest:
-        b.due = earliest
-    b.target = b.due
-    model.diarise(b, b.due)           # counted as missed on its deadline
+        day = pool.book_fixed(c.member, b.target, earliest, b.minutes, model.latest_timely)
+        member = c.member
+    if day is None:                   # no caseworker time anywhere: the talk cannot be held
+        member = None
+        if b.due < earliest:
+            b.due = earliest
+        b.target = b.due
+        comes_up = b.due              # counted as missed on its deadline
+    else:
+        comes_up = day
+    b.day, b.member = day, member
+    # the diary: the bookings to hold on each day of the run (none beyond it)
+    if comes_up < model.horizon:
+        todays = model.diary[comes_up]
+        if todays is None:
+            raise RuntimeError(f"talk booked on day {comes_up} after that day's talks were held")
+        todays.append(b)
 
 
 def hold_talk(model, c: Citizen, day: int):

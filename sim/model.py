@@ -169,14 +169,6 @@ class Model:
         return rt.certificate_delay_days + rt.meeting_interval_days / 2.0 + 7.0
 
     # ------------------------------------------------------------------ talks
-    def diarise(self, b, day: int) -> None:
-        """Note that booking ``b`` comes up on ``day`` (ignored beyond the run)."""
-        if day < self.horizon:
-            todays = self.diary[day]
-            if todays is None:
-                raise RuntimeError(f"talk booked on day {day} after that day's talks were held")
-            todays.append(b)
-
     def hold_talks(self):
         """Every day, hold the talks booked for it, in order of booking.
 
