@@ -52,10 +52,6 @@ class SpellPlanner:
                 cum.append(acc)
             cum[-1] = 1.0
             self._cum[g] = cum
-            for name, r in routes:
-                self._gamma[(g, name)] = _GammaBlock(
-                    streams.generator(f"spell_length/{g}/{name}"), r.mean_months, r.sd_months
-                )
 
     def draw(self, group: str) -> SpellPlan:
         """Draw the outcome of a new spell in ``group``."""
@@ -66,7 +62,12 @@ class SpellPlanner:
         s_route, cum, routes, s_limit = d
         i = s_route.choice(cum)
         name, route = routes[i]
-        length = self._gamma[(group, name)].next()
+        lengths = self._gamma.get((group, name))
+        if lengths is None:     # the route's stream, made on first use
+            lengths = self._gamma[(group, name)] = _GammaBlock(
+                self.streams.generator(f"spell_length/{group}/{name}"), route.mean_months,
+                route.sd_months)
+        length = lengths.next()
         return self._apply_limit(group, name, route, length, s_limit.random())
 
     def _apply_limit(self, group, name, route, length, u) -> SpellPlan:

@@ -39,20 +39,43 @@ def _block(draw, size: int) -> list[float]:
     return draw(size).tolist()
 
 
+class _NamedGenerator:
+    """The NumPy generator of a named stream, made at the stream's first draw: a model names
+    about a hundred streams, and a third of them draw nothing in a run."""
+
+    __slots__ = ("key", "_rng")
+
+    def __init__(self, seed: int, replication: int, name: str):
+        self.key = (seed, replication, name)
+        self._rng: np.random.Generator | None = None
+
+    def generator(self) -> np.random.Generator:
+        if self._rng is None:
+            self._rng = np.random.default_rng(stream_seed(*self.key))
+        return self._rng
+
+    def random(self, size: int) -> np.ndarray:
+        return self.generator().random(size)
+
+    def standard_normal(self, size: int) -> np.ndarray:
+        return self.generator().standard_normal(size)
+
+
 class Stream:
-    """Uniform, normal and exponential variates from one named generator, drawn in blocks.
+    """Uniform, normal and exponential variates from one generator, drawn in blocks.
 
     ``random()`` gives a uniform variate on [0, 1) and ``normal()`` a standard normal one; both
     are the ``__next__`` of an iterator over NumPy blocks (see ``_in_blocks``), the cheapest
     call Python has for a value.
     """
 
-    __slots__ = ("rng", "random", "normal")
+    __slots__ = ("random", "normal")
 
-    def __init__(self, seed: np.random.SeedSequence | np.random.Generator):
-        self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-        self.random = _in_blocks(self.rng.random).__next__
-        self.normal = _in_blocks(self.rng.standard_normal).__next__
+    def __init__(self, source: np.random.SeedSequence | np.random.Generator | _NamedGenerator):
+        if isinstance(source, np.random.SeedSequence):
+            source = np.random.default_rng(source)
+        self.random = _in_blocks(source.random).__next__
+        self.normal = _in_blocks(source.standard_normal).__next__
 
     def exponential(self, mean: float) -> float:
         """An exponential variate with the given mean."""
@@ -158,7 +181,7 @@ class Streams:
     def __getitem__(self, name: str) -> Stream:
         s = self._streams.get(name)
         if s is None:
-            s = Stream(stream_seed(self.seed, self.replication, name))
+            s = Stream(_NamedGenerator(self.seed, self.replication, name))
             self._streams[name] = s
         return s
 
