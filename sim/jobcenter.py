@@ -95,7 +95,9 @@ class StaffPool:
         # work each member present does every day whatever else happens (minutes per day)
         self.daily_background = dict(daily_background or {})
         self.non_bookable_share = total_nb / wt.available_hours
-        self._nb_lines = {k: v / total_nb for k, v in lines.items()} if total_nb > 0 else {}
+        # each non-bookable budget line's share, keyed as in Counters.non_bookable_minutes
+        self._nb_lines = [((staff_type, k), v / total_nb) for k, v in lines.items()] \
+            if total_nb > 0 else []
         self._build_calendars(wt, appointment_share)
         # the staff stream's numbers after the calendars: unplanned contacts per member and day
         self._contact_draws = Stream(rng)
@@ -475,7 +477,7 @@ class StaffPool:
         else:
             counts = None
         # work arriving today that is not tied to a member's own citizens: shared out
-        arriving = dict(self.daily_background)
+        arriving = dict(self.daily_background) if self.daily_background else {}
         if n_present and (self.registrations or self.unassigned_bookings):
             if self.registrations:
                 arriving["reception_registration"] = (arriving.get("reception_registration", 0.0)
@@ -485,7 +487,7 @@ class StaffPool:
                 arriving[act] = (arriving.get(act, 0.0)
                                  + self.unassigned_bookings * mins / n_present)
             self.registrations = self.unassigned_bookings = 0
-        arriving_total = sum(arriving.values())
+        arriving_total = sum(arriving.values()) if arriving else 0
         done: dict[str, float] = {}          # background minutes worked today, by activity
         available = worked_total = idle_total = 0.0
         contact_minutes_total = 0.0
@@ -568,8 +570,9 @@ class StaffPool:
         for act, mins in done.items():
             counters.work(st, act, mins)
         nb_total = available * nb_share
-        for line, frac in self._nb_lines.items():
-            counters.non_bookable_minutes[(st, line)] += nb_total * frac
+        nb_minutes = counters.non_bookable_minutes
+        for key, frac in self._nb_lines:
+            nb_minutes[key] += nb_total * frac
         if contact_minutes_total:
             counters.work(st, "unplanned_contact", contact_minutes_total)
             log.add(-1, "", "unplanned_contact", day + DESK_CLOSES, day + DESK_CLOSES, name,
