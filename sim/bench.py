@@ -47,6 +47,7 @@ DEFAULT_OUT = PROJECT_ROOT / "bench" / "results.json"
 MEAN_TALK_MINUTES = 80.0
 YEAR_DAYS = 365.0
 SWEEP_RUNS = 20
+NATIONAL_RUNS = 2
 SWEEP_HORIZON_DAYS = 120
 GIB = 1024 ** 3
 
@@ -335,6 +336,18 @@ def national_year(overrides: list[str] | None = None, timeout: float = 3600.0) -
     return data
 
 
+def best_national_year(runs: int = 2, year: Callable[[], dict] | None = None) -> dict:
+    """The national year ``runs`` times, each in a fresh process: the fastest run's figures,
+    with every run's wall time (``wall_seconds_all``) and the highest peak memory of all."""
+    year = year or national_year
+    results = [year() for _ in range(max(1, runs))]
+    best = dict(min(results, key=lambda r: r["wall_seconds"]))
+    best["wall_seconds_all"] = [r["wall_seconds"] for r in results]
+    best["peak_rss_bytes"] = max(r["peak_rss_bytes"] for r in results)
+    best["runs"] = len(results)
+    return best
+
+
 # ---------------------------------------------------------------------------- 4. sweep
 def _sweep_job(cfg) -> tuple[int, int, int]:
     """One sweep run (in a worker process): citizens, talks held, citizens alive at the end."""
@@ -555,9 +568,12 @@ def format_table(res: dict) -> str:
         row("3 national year, 1 core: wall time", "skipped", "national_wall_seconds")
         row("  national year: peak RSS", "skipped", "national_peak_rss_bytes")
     else:
-        row("3 national year, 1 core: wall time",
+        row(f"3 national year, 1 core: wall time (best of {nat.get('runs', 1)})",
             f"{nat['wall_seconds']:.1f} s (cpu {nat['cpu_seconds']:.1f})",
             "national_wall_seconds")
+        if nat.get("runs", 1) > 1:
+            row("  national year: every run",
+                ", ".join(f"{t:.1f}" for t in nat["wall_seconds_all"]) + " s")
         row("  national year: peak RSS", _fmt_bytes(nat["peak_rss_bytes"]),
             "national_peak_rss_bytes")
         row("  national year: citizens, talks",
@@ -592,7 +608,7 @@ def format_table(res: dict) -> str:
 
 # ---------------------------------------------------------------------------- main
 def benchmark(quick: bool = False, skip_national: bool = False, seed: int = 0,
-              sweep_runs: int = SWEEP_RUNS) -> dict:
+              sweep_runs: int = SWEEP_RUNS, national_runs: int = NATIONAL_RUNS) -> dict:
     """Run every part; returns the results (machine, workload, parts, targets, table)."""
     repeats = 1 if quick else 5
     skip_national = skip_national or quick
@@ -621,9 +637,11 @@ def benchmark(quick: bool = False, skip_national: bool = False, seed: int = 0,
     if skip_national:
         log("3 national year: skipped")
     else:
-        log("3 national year on one core, in a subprocess (takes minutes)")
-        national = national_year()
-        log(f"3 national year: {national['wall_seconds']:.1f} s, "
+        log(f"3 national year on one core, in a fresh subprocess each time, best of "
+            f"{national_runs} (takes minutes)")
+        national = best_national_year(national_runs)
+        log(f"3 national year: {national['wall_seconds']:.1f} s "
+            f"(all: {', '.join(f'{t:.1f}' for t in national['wall_seconds_all'])} s), "
             f"peak RSS {_fmt_bytes(national['peak_rss_bytes'])}")
 
     sweep_repeats = 1 if quick else 3
@@ -662,14 +680,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip the national year (minutes long)")
     parser.add_argument("--sweep-runs", type=int, default=SWEEP_RUNS,
                         help=f"runs in the sweep part (default {SWEEP_RUNS})")
+    parser.add_argument("--national-runs", type=int, default=NATIONAL_RUNS,
+                        help=f"national years timed, the best counted (default {NATIONAL_RUNS})")
     args = parser.parse_args(argv)
     if args.sweep_runs < 1:
         parser.error("--sweep-runs must be at least 1")
+    if args.national_runs < 1:
+        parser.error("--national-runs must be at least 1")
 
     from .output import atomic_write_text
 
     res = benchmark(quick=args.quick, skip_national=args.skip_national,
-                    sweep_runs=args.sweep_runs)
+                    sweep_runs=args.sweep_runs, national_runs=args.national_runs)
     atomic_write_text(args.out, json.dumps(res, indent=2) + "\n")
     print(res["table"])
     log(f"results written to {args.out}")

@@ -86,3 +86,25 @@ def test_quick_main_writes_complete_json(tmp_path, capsys):
     assert status["national_wall_seconds"] == status["national_peak_rss_bytes"] == "skipped"
     assert data["table"] in capsys.readouterr().out
     assert not list(out.parent.glob(".*.tmp"))          # written atomically, nothing left over
+
+
+def test_the_national_year_counts_its_fastest_run_and_highest_memory():
+    runs = iter([{"wall_seconds": 70.0, "peak_rss_bytes": 100, "talks": 5},
+                 {"wall_seconds": 65.0, "peak_rss_bytes": 90, "talks": 5}])
+    best = bench.best_national_year(2, year=lambda: next(runs))
+    assert best["wall_seconds"] == 65.0
+    assert best["wall_seconds_all"] == [70.0, 65.0]
+    assert best["peak_rss_bytes"] == 100           # the most any run needed
+    assert best["runs"] == 2
+
+
+def test_the_table_shows_every_national_run(tmp_path):
+    out = tmp_path / "results.json"
+    assert bench.main(["--quick", "--out", str(out), "--sweep-runs", "1"]) == 0
+    res = json.loads(out.read_text())
+    res["national"] = {"wall_seconds": 65.0, "cpu_seconds": 64.9, "peak_rss_bytes": 2 ** 28,
+                       "citizens": 10.0, "talks": 20.0, "runs": 2,
+                       "wall_seconds_all": [70.0, 65.0]}
+    table = bench.format_table(res)
+    assert "national year, 1 core: wall time (best of 2)" in table
+    assert "70.0, 65.0 s" in table
