@@ -43,8 +43,9 @@ EXIT_DESTINATIONS = (
 )
 """Ways of leaving the jobcenter's groups; a transfer to another group is not an exit."""
 
-STAFF_TYPES = ("caseworker", "company_consultant", "admin_staff")
-"""Staff whose working time the model schedules; management and staff functions are cost only."""
+BASELINE_STAFF_TYPES = ("caseworker", "company_consultant", "admin_staff")
+"""Staff types every jobcenter has (``model.staff_types`` may define more, e.g. a booking team's
+clerks); management and staff functions are cost only."""
 
 
 # --------------------------------------------------------------------------- jobcenter profile
@@ -54,7 +55,6 @@ class GroupVolume:
 
     initial_stock: int = nonneg()
     inflow_per_year: float = nonneg()
-    education_benefit_share: float = probability(0.0)
 
 
 @dataclass
@@ -172,6 +172,7 @@ class GroupRules:
     cadence: list[CadencePhase] = field(default_factory=list)
     offer_deadline_days: Optional[int] = None
     duration_limit: Optional[DurationLimit] = None
+    reassessment_after_days: Optional[int] = None   # formal reassessment every ... spell days
 
     def validate(self, path: str) -> None:
         if not self.cadence:
@@ -183,6 +184,9 @@ class GroupRules:
             raise ConfigError(f"'{path}.cadence' phases must be in increasing from_day order")
         if self.offer_deadline_days is not None and self.offer_deadline_days < 0:
             raise ConfigError(f"'{path}.offer_deadline_days' must not be negative")
+        if self.reassessment_after_days is not None and self.reassessment_after_days <= 0:
+            raise ConfigError(f"'{path}.reassessment_after_days' = "
+                              f"{self.reassessment_after_days} must be greater than 0")
 
 
 @dataclass
@@ -192,7 +196,6 @@ class Rulebook:
     era: str
     description: str
     groups: dict[str, GroupRules]
-    ly_reassessment_after_days: int = positive()
     revisitation_after_days_out: int = nonneg()
 
 
@@ -298,11 +301,6 @@ class WorkingTime:
         if self.planned_absence_days + self.sickness_days >= self.workdays_per_year:
             raise ConfigError(f"'{path}': absence days exceed the working days of a year")
         for staff, lines in self.non_bookable_hours.items():
-            if staff not in STAFF_TYPES:
-                raise ConfigError(
-                    f"unknown staff type '{path}.non_bookable_hours.{staff}'; "
-                    f"valid: {', '.join(STAFF_TYPES)}"
-                )
             for line, hours in lines.items():
                 if hours < 0:
                     raise ConfigError(
@@ -321,7 +319,6 @@ class TalkPractice:
     booking_rule: Literal["latest_timely", "earliest_free"] = "latest_timely"
     booking_lead_days: int = nonneg(7)
     rebooking_lead_days: int = nonneg(2)
-    booked_by: Literal["caseworker", "admin_staff"] = "caseworker"
     booking_minutes: float = nonneg(0.0)
     letter_rewrite_minutes: float = nonneg(0.0)
     phone_minutes_factor: float = nonneg(1.0)
@@ -330,26 +327,6 @@ class TalkPractice:
     late_arrival_extra_minutes: float = nonneg(0.0)
     reception_registration_minutes: float = nonneg(0.0)
     no_show_wait_minutes: float = nonneg(0.0)
-
-
-@dataclass
-class CaseloadPractice:
-    """Fixed caseloads (one caseworker per citizen) or a shared pool for some groups."""
-
-    shared_groups: list[str] = field(default_factory=list)
-    shared_talk_minutes_saved: float = nonneg(0.0)
-    keep_fixed_groups: list[str] = field(default_factory=list)
-    fixed_after_days: int = nonneg(364)
-    at_risk_fixed_share: float = probability(0.0)
-
-
-@dataclass
-class Postponement:
-    """A due talk may move back while the case awaits information (scenario a1_flex)."""
-
-    groups: list[str] = field(default_factory=list)
-    pending_information_share: float = probability(0.0)
-    max_days: int = nonneg(0)
 
 
 @dataclass
@@ -396,6 +373,14 @@ class RehabTeam:
     certificate_delay_days: float = nonneg(0.0)
     pension_existing_documentation_share: float = probability(0.0)
     pension_existing_documentation_hours: float = nonneg(0.0)
+    existing_documentation_destinations: list[str] = field(
+        default_factory=lambda: ["disability_pension"])
+
+    def validate(self, path: str) -> None:
+        for d in self.existing_documentation_destinations:
+            if d not in EXIT_DESTINATIONS:
+                raise ConfigError(f"'{path}.existing_documentation_destinations' names unknown "
+                                  f"destination '{d}'; valid: {', '.join(EXIT_DESTINATIONS)}")
 
 
 @dataclass
@@ -405,14 +390,28 @@ class LyReassessment:
     hours: float = nonneg(0.0)
     certificates: int = nonneg(0)
     changes_assessment_share: float = probability(0.0)
+    destination: str = "reassessed"        # how a spell ends when the assessment changes
+
+    def validate(self, path: str) -> None:
+        if self.destination not in EXIT_DESTINATIONS:
+            raise ConfigError(f"'{path}.destination' = {self.destination!r}; valid: "
+                              + ", ".join(EXIT_DESTINATIONS))
 
 
 @dataclass
 class Reentry:
-    """Share of spells ending in self-support or other that return, and the mean time out (days)."""
+    """Share of spells ending in ``after_destinations`` that return, and the mean time out
+    (days)."""
 
     return_share: float = probability(0.0)
     mean_days_out: float = positive(30.0)
+    after_destinations: list[str] = field(default_factory=lambda: ["self_support", "other"])
+
+    def validate(self, path: str) -> None:
+        for d in self.after_destinations:
+            if d not in EXIT_DESTINATIONS:
+                raise ConfigError(f"'{path}.after_destinations' names unknown destination "
+                                  f"'{d}'; valid: {', '.join(EXIT_DESTINATIONS)}")
 
 
 @dataclass
@@ -439,14 +438,26 @@ class Costs:
 
 
 @dataclass
+class StaffType:
+    """A kind of staff the model schedules: its name for people and its wage cost.
+
+    ``hour_rate_factor`` scales QB14's average wage cost per available hour (one rate for all
+    9,117 FTE, the only rate the source gives); 1 unless a staff type's hour is known or assumed
+    to cost more or less (say which in the config).
+    """
+
+    label: str
+    hour_rate_factor: float = positive(1.0)
+
+
+@dataclass
 class ModelParams:
     """Behaviour and practice shared by all jobcenter profiles."""
 
     working_time: WorkingTime
+    staff_types: dict[str, StaffType]
     groups: dict[str, GroupBehaviour]
     talks: TalkPractice
-    caseload: CaseloadPractice
-    postponement: Postponement
     offers: OfferWork
     company_work: CompanyWork
     medical_certificates: MedicalCertificates
@@ -454,6 +465,16 @@ class ModelParams:
     ly_reassessment: LyReassessment
     reentry: dict[str, Reentry]
     costs: Costs
+
+    def validate(self, path: str) -> None:
+        for st in BASELINE_STAFF_TYPES:
+            if st not in self.staff_types:
+                raise ConfigError(f"'{path}.staff_types' has no entry for '{st}'")
+        for staff in self.working_time.non_bookable_hours:
+            if staff not in self.staff_types:
+                raise ConfigError(
+                    f"unknown staff type '{path}.working_time.non_bookable_hours.{staff}'; "
+                    f"valid: {', '.join(self.staff_types)}")
 
 
 # --------------------------------------------------------------------------- the whole run
@@ -475,8 +496,12 @@ class SimConfig:
     max_replications: int = positive(20)
     min_replications: int = positive(3)
     workers: int = nonneg(0)              # processes for replications; 0: one per CPU core
+    mechanisms: dict[str, Any] = field(default_factory=dict)   # name -> its validated Config
 
     def validate(self, path: str) -> None:
+        from .mechanisms import build_configs
+
+        self.mechanisms = build_configs(self.mechanisms)
         _check_run_control(self)
         if self.jobcenter.is_composite:
             return                       # each member is validated when it is built
@@ -500,14 +525,6 @@ class SimConfig:
                     f"'rules.groups.{g}.duration_limit.to' = {lim.to!r}; valid: other, "
                     + ", ".join(sorted(groups))
                 )
-        for key, lst in (
-            ("model.caseload.shared_groups", self.model.caseload.shared_groups),
-            ("model.caseload.keep_fixed_groups", self.model.caseload.keep_fixed_groups),
-            ("model.postponement.groups", self.model.postponement.groups),
-        ):
-            for g in lst:
-                if g not in GROUPS:
-                    raise ConfigError(f"'{key}' names unknown group '{g}'; valid: {', '.join(GROUPS)}")
         for g in self.model.reentry:
             if g not in GROUPS:
                 raise ConfigError(f"unknown group 'model.reentry.{g}'; valid: {', '.join(GROUPS)}")

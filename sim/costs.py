@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .config import SimConfig
-from .metrics import Counters
+from .engine.metrics import Counters
 
 
 @dataclass
@@ -26,23 +26,30 @@ class CostLine:
 
 
 def hour_rate_dkk(cfg: SimConfig) -> float:
-    """Wage cost of one available hour (DKK/h)."""
+    """Wage cost of one available hour at QB14's average wage (DKK/h)."""
     return cfg.model.costs.wage_per_fte_dkk / cfg.model.working_time.available_hours
+
+
+def hour_rates_dkk(cfg: SimConfig) -> dict[str, float]:
+    """Wage cost of one available hour of each staff type (DKK/h): the average rate times the
+    staff type's ``hour_rate_factor``."""
+    base = hour_rate_dkk(cfg)
+    return {st: base * t.hour_rate_factor for st, t in cfg.model.staff_types.items()}
 
 
 def cost_lines(cfg: SimConfig, counters: Counters) -> list[CostLine]:
     """The run's costs as lines whose sum is the total operating cost (DKK over the horizon)."""
-    rate = hour_rate_dkk(cfg) / 60.0            # DKK per minute
+    per_minute = {st: rate / 60.0 for st, rate in hour_rates_dkk(cfg).items()}   # DKK/minute
     years = cfg.horizon_days / 365.0
     costs = cfg.model.costs
     jc = cfg.jobcenter
     lines: list[CostLine] = []
     for (staff, activity), minutes in sorted(counters.activity_minutes.items()):
-        lines.append(CostLine(staff, activity, minutes * rate))
+        lines.append(CostLine(staff, activity, minutes * per_minute[staff]))
     for (staff, line), minutes in sorted(counters.non_bookable_minutes.items()):
-        lines.append(CostLine(staff, line, minutes * rate))
+        lines.append(CostLine(staff, line, minutes * per_minute[staff]))
     for staff, minutes in sorted(counters.idle_minutes.items()):
-        lines.append(CostLine(staff, "unused_capacity", minutes * rate))
+        lines.append(CostLine(staff, "unused_capacity", minutes * per_minute[staff]))
     wage = costs.wage_per_fte_dkk * years
     lines.append(CostLine("management", "management", jc.management_fte * wage))
     lines.append(CostLine("staff_functions", "staff_functions", jc.staff_functions_fte * wage))

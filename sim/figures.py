@@ -154,7 +154,9 @@ def operating_cost_per_year(rec: dict) -> float:
 def value_of_staff_time_used(rec: dict) -> float:
     """Hours used on casework (all staff types) at the wage cost per available hour, DKK/year."""
     h = rec["headline"]
-    return sum(h["used_hours"].values()) * h["hour_rate_dkk"] / _years(rec)
+    rates = h.get("hour_rate_dkk_by_staff_type") or {}
+    return sum(hours * rates.get(st, h["hour_rate_dkk"])
+               for st, hours in h["used_hours"].items()) / _years(rec)
 
 
 def littles_law_spell_days(rec: dict, group: str | None) -> float | None:

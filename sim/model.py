@@ -1,13 +1,18 @@
-"""The jobcenter model: builds staff, citizens and processes from a config and runs one year.
+"""The jobcenter model: wires staff, components and citizens from a config and runs one year.
 
 ``run(cfg, replication)`` is the only entry point the rest of the program needs. It returns a
 :class:`RunResult` holding the counters, the event log and the per-day staff series; turning
 these into files is :mod:`sim.output`'s job.
+
+Building a model has three steps: the staff pools (:mod:`sim.domain.staff`); each benefit
+group's components, the baseline's (:class:`sim.domain.services.GroupServices`); then every
+mechanism the scenario switches on is installed (:mod:`sim.mechanisms`), replacing or wrapping
+the components it changes, and the components are bound. The processes themselves live in
+:mod:`sim.domain`, one module each.
 """
 from __future__ import annotations
 
 import gc
-import math
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,15 +20,23 @@ from typing import Callable
 
 import simpy
 
-from .citizen import Citizen, GroupContext, enter, hold_talk, wake
+from . import mechanisms
 from .config import GROUPS, SimConfig
-from .jobcenter import DeskTask, RehabTeam, StaffPool
-from .metrics import Counters, EventLog
-from .population import SpellPlan, SpellPlanner
-from .rules import TalkSchedule
-from .streams import Streams
-
-INF = math.inf
+from .domain.booking import AppointmentBooking, CaseworkerBooks, NoBookingWork
+from .domain.caseload import FixedCaseload
+from .domain.offers import InHouseOffers
+from .domain.population import SpellPlan, SpellPlanner
+from .domain.reassessment import FormalReassessment, NoReassessment
+from .domain.rehabilitation import LocalRehabTeam, RehabMeetings
+from .domain.routing import OwnCaseworker
+from .domain.rules import TalkSchedule
+from .domain.services import GroupServices
+from .domain.spells import Citizen, Spells
+from .domain.staff import StaffPool
+from .domain.talks import DailyRound, IndividualTalks, RulebookDeadlines, TalkService
+from .engine.metrics import Counters, EventLog
+from .engine.simpy_shortcuts import drop_pending_events
+from .engine.streams import Streams
 
 
 @dataclass
@@ -83,17 +96,18 @@ class Arrivals:
         if model.env.now >= model.horizon:
             return
         self.counters.inflow_new += 1
-        model._new_citizen(self.group, model.planner.draw(self.group), 0.0, visitation=True)
+        model.new_citizen(self.group, model.planner.draw(self.group), 0.0, visitation=True)
         self._set_next()
 
 
-ROUND_PRIORITY = 2
-"""SimPy orders events at the same time by priority (urgent 0, normal 1): the daily round of
-talks comes after both."""
-
-
 class Model:
-    """One jobcenter for one replication: staff pools, rehabilitation team, citizens."""
+    """One jobcenter for one replication: staff pools, group components, citizens.
+
+    Mechanisms use, while they are installed: ``cfg``, ``env``, ``streams``, ``counters``,
+    ``log``, ``horizon``, ``warmup``, ``pools`` and :meth:`add_pool`, ``pool_of_group``,
+    ``services`` (one :class:`GroupServices` per group), ``spells``, ``daily_round``, and the
+    lists ``at_warmup_end`` and ``at_finish`` of callbacks without arguments.
+    """
 
     def __init__(self, cfg: SimConfig, replication: int = 0):
         self.cfg = cfg
@@ -103,55 +117,102 @@ class Model:
         self.streams = Streams(cfg.seed, replication)
         self.counters = Counters(cfg.horizon_days)
         self.log = EventLog(cfg.event_log)
+        self.at_warmup_end: list[Callable[[], None]] = []
+        self.at_finish: list[Callable[[], None]] = []
+        self._build_pools()
+        self.daily_round = DailyRound(self.env, self.horizon)
+        self.planner = SpellPlanner(cfg, self.streams)
+        self.services: dict[str, GroupServices] = {}
+        self.spells = Spells(self.env, self.horizon, self.services, self.counters, self.log,
+                             self.planner, cfg.model.reentry,
+                             cfg.rules.revisitation_after_days_out, self.streams)
+        self.alive = self.spells.alive
+        meetings = RehabMeetings(cfg.model.rehab_team.meeting_interval_days,
+                                 cfg.jobcenter.rehab_team_case_slots_per_meeting)
+        for g in cfg.model.groups:
+            self.services[g] = self._group_services(g, meetings)
+        for name, settings in cfg.mechanisms.items():
+            mechanisms.module(name).install(settings, self)
+        for sv in self.services.values():
+            sv.resolve()
+        self._next_id = 0
+
+    # ------------------------------------------------------------------ staff
+    def _build_pools(self) -> None:
+        cfg, jc = self.cfg, self.cfg.jobcenter
         wt = cfg.model.working_time
-        jc = cfg.jobcenter
         self.pools: dict[str, StaffPool] = {}
         self.pool_of_group: dict[str, StaffPool] = {}
         for name, spec in jc.caseworker_pools.items():
-            pool = self._pool(name, "caseworker", spec.caseworkers, wt.appointment_share,
-                              extra_non_bookable=spec.extra_non_bookable_hours)
+            pool = self.add_pool(name, "caseworker", spec.caseworkers, wt.appointment_share,
+                                 extra_non_bookable=spec.extra_non_bookable_hours)
             for g in spec.serves:
                 self.pool_of_group[g] = pool
         days_per_week = wt.workdays_per_year / 52.0
         service = cfg.model.company_work.employer_service_hours_per_week * 60.0 / days_per_week
-        self.consultants = self._pool("company_consultants", "company_consultant",
-                                      jc.company_consultants, 0.0,
-                                      daily_background={"employer_service": service}
-                                      if service > 0 else None)
-        self.admin = self._pool("admin_staff", "admin_staff", jc.admin_staff, 0.0)
-        practice = cfg.model.talks
-        booking_work = tuple((act, mins) for act, mins in (
-            ("booking", practice.booking_minutes),
-            ("invitation_letter", practice.letter_rewrite_minutes)) if mins > 0)
-        for pool in self.pools.values():
-            pool.booking_work = booking_work
-        self.admin.registration_minutes = practice.reception_registration_minutes
-        self.schedules = {g: TalkSchedule(r) for g, r in cfg.rules.groups.items()}
-        self.rehab_team = RehabTeam(cfg.model.rehab_team.meeting_interval_days,
-                                    jc.rehab_team_case_slots_per_meeting)
-        self.planner = SpellPlanner(cfg, self.streams)
-        self.shared_groups = set(cfg.model.caseload.shared_groups)
-        self.keep_fixed_groups = set(cfg.model.caseload.keep_fixed_groups)
-        self.latest_timely = cfg.model.talks.booking_rule == "latest_timely"
-        self.gx = {g: GroupContext(self, g) for g in cfg.model.groups}
-        self.alive: dict[int, Citizen] = {}
-        self._next_id = 0
-        # the bookings to hold on each day of the run, in order of booking
-        self.diary: list[list | None] = [[] for _ in range(self.horizon)]
+        self.consultants = self.add_pool("company_consultants", "company_consultant",
+                                         jc.company_consultants, 0.0,
+                                         daily_background={"employer_service": service}
+                                         if service > 0 else None)
+        self.admin = self.add_pool("admin_staff", "admin_staff", jc.admin_staff, 0.0)
+        self.admin.registration_minutes = cfg.model.talks.reception_registration_minutes
 
-    def _pool(self, name, staff_type, members, appointment_share, **kwargs) -> StaffPool:
+    def add_pool(self, name: str, staff_type: str, members: int, appointment_share: float,
+                 **kwargs) -> StaffPool:
+        """A new staff pool of ``members`` persons of ``staff_type`` (a key of
+        ``model.staff_types``), with ``appointment_share`` of their bookable time open for
+        appointments (0: desk work only); its calendars come from the stream ``staff/<name>``."""
+        if staff_type not in self.cfg.model.staff_types:
+            raise ValueError(f"pool {name}: unknown staff type {staff_type!r}")
+        if name in self.pools:
+            raise ValueError(f"a staff pool named {name!r} exists already")
         pool = StaffPool(self.env, name, staff_type, members, self.cfg.model.working_time,
                          self.horizon, appointment_share, self.streams.generator(f"staff/{name}"),
                          self.counters, self.log, measure_from=self.warmup, **kwargs)
         self.pools[name] = pool
         return pool
 
+    # ------------------------------------------------------------------ components
+    def _group_services(self, g: str, meetings: RehabMeetings) -> GroupServices:
+        """The baseline's components for benefit group ``g``."""
+        cfg = self.cfg
+        m = cfg.model
+        beh, practice, rules = m.groups[g], m.talks, cfg.rules.groups[g]
+        pool = self.pool_of_group[g]
+        gc = self.counters.groups[g]
+        streams = self.streams
+        talks = TalkService(g, beh, practice, pool, self.admin, gc, self.log, streams,
+                            m.medical_certificates.handling_minutes, self.counters.certificates)
+        sv = GroupServices(g, pool, talks)
+        schedule = TalkSchedule(rules)
+        sv.schedule = schedule
+        sv.s_talk_phase = streams[f"talk_phase/{g}"]
+        sv.contact_rate = beh.unplanned_contacts_per_month * 12.0 / m.working_time.workdays_per_year
+        sv.contact_minutes = beh.unplanned_contact_minutes
+        sv.deadlines = RulebookDeadlines(schedule, beh.planned_interval_share)
+        sv.talk_format = IndividualTalks(g, beh, practice, streams)
+        sv.booking_policy = AppointmentBooking(pool, self.daily_round, practice.booking_rule)
+        sv.booker = (CaseworkerBooks(pool, practice)
+                     if practice.booking_minutes + practice.letter_rewrite_minutes > 0.0
+                     else NoBookingWork())
+        sv.caseload = FixedCaseload(pool)
+        sv.routing = OwnCaseworker()
+        sv.offers = InHouseOffers(g, cfg, self.env, self.consultants, gc, self.log, streams, sv)
+        sv.decision = LocalRehabTeam(g, cfg, self.env, meetings, gc, self.counters.certificates,
+                                     self.log, streams, sv, self.spells)
+        sv.reassessment = (FormalReassessment(g, rules.reassessment_after_days, cfg, self.env,
+                                              self.counters.certificates, streams, sv,
+                                              self.spells)
+                           if rules.reassessment_after_days else NoReassessment())
+        return sv
+
     # ------------------------------------------------------------------ citizens
-    def _new_citizen(self, group: str, plan: SpellPlan, elapsed: float, visitation: bool):
+    def new_citizen(self, group: str, plan: SpellPlan, elapsed: float, visitation: bool):
+        """A citizen enters ``group`` now, in a spell that began ``elapsed`` days ago."""
         c = Citizen(self._next_id)
         self._next_id += 1
         self.counters.citizens += 1
-        enter(self, c, group, plan, elapsed, visitation)
+        self.spells.enter(c, group, plan, elapsed, visitation)
 
     def _populate(self):
         """The initial stock at t0, with elapsed spell durations."""
@@ -162,156 +223,11 @@ class Model:
                 continue
             self.counters.groups[g].initial_stock = vol.initial_stock
             for plan, elapsed in self.planner.initial_stock(g, vol.initial_stock, pipeline):
-                self._new_citizen(g, plan, elapsed, visitation=False)
+                self.new_citizen(g, plan, elapsed, visitation=False)
 
     def _expected_rehab_pipeline_days(self) -> float:
         rt = self.cfg.model.rehab_team
         return rt.certificate_delay_days + rt.meeting_interval_days / 2.0 + 7.0
-
-    # ------------------------------------------------------------------ talks
-    def hold_talks(self):
-        """Every day, hold the talks booked for it, in order of booking.
-
-        The round runs after every other event at the start of the day (a lower priority than
-        SimPy's normal events), so a talk booked at that moment for that day is still held.
-        An entry is stale when its booking was moved, cancelled or replaced since; a booking
-        moved to today itself is appended and held in the same round.
-        """
-        env, diary = self.env, self.diary
-        for day in range(self.horizon):
-            if env.now < day:
-                # a timeout with a priority of its own: SimPy's Timeout is always normal, so the
-                # event is marked triggered as Event.succeed does and scheduled directly
-                day_starts = simpy.Event(env)
-                day_starts._ok, day_starts._value = True, None
-                env.schedule(day_starts, ROUND_PRIORITY, day - env.now)
-                yield day_starts
-            # a list iterator also visits what is appended while it runs: talks moved to today
-            for b in diary[day]:
-                c = b.citizen
-                if c.talk is b and (b.day == day or (b.day is None and b.due == day)):
-                    hold_talk(self, c, day)
-            diary[day] = None
-
-    # ------------------------------------------------------------------ events of a spell
-    def request_offer(self, c: Citizen):
-        """The offer deadline has come: start-up work is queued; the offer starts when done."""
-        now = self.env.now
-        c.offer_day = INF
-        cfg = self.cfg.model
-        g = c.group
-        beh = cfg.groups[g]
-        s = self.streams[f"offer_work/{g}"]
-        company = s.random() < beh.offer.company_based_share
-        resend = s.random() < cfg.offers.form_resend_share
-        transport = s.random() < beh.offer.transport_reimbursement_share
-        duration = s.exponential(beh.offer.mean_weeks * 7.0)
-        spell = c.spell_no
-        follow_up = cfg.company_work.offer_follow_up_minutes_per_week
-        tasks = []
-        if company:
-            tasks.append((self.consultants, None, "company_forms", cfg.offers.company_form_minutes))
-            if resend:
-                tasks.append((self.consultants, None, "form_resend", cfg.offers.form_resend_minutes))
-        else:
-            tasks.append((c.pool, c.member, "offer_startup", cfg.offers.caseworker_startup_minutes))
-        if transport:
-            c.pool.add_background(c.member, "transport_reimbursement",
-                                  cfg.offers.transport_reimbursement_minutes)
-        tasks = [t for t in tasks if t[3] > 0 and t[0].n > 0]
-        pending = [len(tasks)]
-        gc = self.counters.groups[g]
-
-        def started(day: float):
-            if c.spell_no != spell or c.end_day <= day:
-                return
-            gc.offers_started += 1
-            gc.offer_wait_days += day - now
-            gc.first_offer_days.append(day - c.spell_start)
-            self.log.add(c.id, g, "offer", day, day + duration, "offer", 0.0)
-            if company and follow_up > 0:
-                self.consultants.add_background(None, "offer_follow_up",
-                                                follow_up * duration / 7.0)
-
-        def done(t: float):
-            pending[0] -= 1
-            if pending[0] == 0:
-                started(t)
-
-        if not tasks:
-            started(now)
-            return
-        for pool, member, activity, minutes in tasks:
-            task = DeskTask(c.id, g, activity, minutes, now, done)
-            c.tasks.append(task)
-            pool.enqueue(member, task)
-
-    def refer_to_rehab_team(self, c: Citizen):
-        """The caseworker refers the case: preparation, certificate, then a meeting slot."""
-        now = self.env.now
-        c.referral_day = INF
-        rt = self.cfg.model.rehab_team
-        g = c.group
-        gc = self.counters.groups[g]
-        gc.rehab_cases += 1
-        s = self.streams[f"rehab/{g}"]
-        existing_doc = (c.plan.destination == "disability_pension"
-                        and s.random() < rt.pension_existing_documentation_share)
-        if existing_doc:
-            activity, minutes, certificate = "pension_application", \
-                rt.pension_existing_documentation_hours * 60.0, False
-        else:
-            activity, minutes = "rehab_preparation", rt.preparation_hours * 60.0
-            certificate = s.random() < rt.lae265_share
-        cert_ready = now
-        if certificate:
-            self.counters.certificates["lae265"] += 1
-            cert_ready = now + s.exponential(rt.certificate_delay_days) \
-                if rt.certificate_delay_days > 0 else now
-            if rt.certificate_request_minutes > 0:
-                c.pool.add_background(c.member, "certificate_request",
-                                      rt.certificate_request_minutes)
-        spell = c.spell_no
-
-        def ready(t: float):
-            if c.spell_no != spell:
-                return
-            meeting = self.rehab_team.book(max(math.floor(t) + 1.0, cert_ready))
-            if meeting is None:
-                return                # no meeting slots: the case waits beyond the run
-            gc.rehab_wait_days.append(meeting - now)
-            c.pool.add_background(c.member, "rehab_meeting", rt.meeting_minutes_per_case)
-            self.log.add(c.id, g, "rehab_meeting", now, meeting, "rehab_team", 0.0)
-            c.end_day = max(meeting, self.env.now)
-            wake(self, c, c.end_day)
-
-        if minutes > 0 and c.pool.n > 0:
-            task = DeskTask(c.id, g, activity, minutes, now, ready)
-            c.tasks.append(task)
-            c.pool.enqueue(c.member, task)
-        elif minutes <= 0:
-            ready(now)
-
-    def reassess(self, c: Citizen):
-        """Formal reassessment of a flexjob-unemployment case (12 of the last 18 months)."""
-        now = self.env.now
-        c.reassess_day = now + self.cfg.rules.ly_reassessment_after_days
-        ra = self.cfg.model.ly_reassessment
-        self.counters.certificates["reassessment"] += ra.certificates
-        changes = self.streams[f"reassessment/{c.group}"].random() < ra.changes_assessment_share
-        spell = c.spell_no
-
-        def done(t: float):
-            if changes and c.spell_no == spell and c.end_day > t:
-                c.plan = SpellPlan(c.plan.length, "reassessed", "exit", "reassessed", False)
-                c.end_day = max(t, self.env.now)
-                c.referral_day = INF
-                wake(self, c, c.end_day)
-
-        if ra.hours > 0 and c.pool.n > 0:
-            task = DeskTask(c.id, c.group, "ly_reassessment", ra.hours * 60.0, now, done)
-            c.tasks.append(task)
-            c.pool.enqueue(c.member, task)
 
     # ------------------------------------------------------------------ run
     def _sample_stocks(self):
@@ -327,8 +243,10 @@ class Model:
         """At the end of the warm-up, start counting afresh from the stock then present."""
         yield self.env.timeout(self.warmup)
         self.counters.reset(self.env.now, len(self.alive))
-        for gx in self.gx.values():
-            gx.reset()
+        for sv in self.services.values():
+            sv.talks.reset()
+        for restart in self.at_warmup_end:
+            restart()
 
     def _progress(self, report: Callable[[float], None], step: float):
         env = self.env
@@ -349,7 +267,7 @@ class Model:
 
     def _run(self, progress: Callable[[float], None] | None) -> Counters:
         self._populate()
-        self.env.process(self.hold_talks())     # after the initial stock: day 0's talks
+        self.env.process(self.daily_round.process())   # after the initial stock: day 0's talks
         for g, vol in self.cfg.jobcenter.groups.items():
             if vol.inflow_per_year > 0:
                 Arrivals(self, g, vol.inflow_per_year)
@@ -372,8 +290,10 @@ class Model:
             b = c.talk
             if b is not None and b.due < h and (b.day is None or b.day >= h):
                 self.counters.groups[c.group].talks_overdue_at_end += 1
-        for gx in self.gx.values():
-            gx.flush(self.counters)
+        for sv in self.services.values():
+            sv.talks.flush(self.counters)
+        for finish in self.at_finish:
+            finish()
         self.counters.close(h)
 
     def _let_go(self):
@@ -386,22 +306,23 @@ class Model:
         collector over the whole heap at some later moment (about 0.15 s for a small
         jobcenter, paid by whatever runs next: the next jobcenter of a national run). The
         counters, event log, pools and the final stock of citizens (``alive``: group, spell
-        dates) stay as they were; processes, pending events, bookings and desk-task callbacks
-        are let go.
+        dates) stay as they were; processes, pending events, bookings, components and desk-task
+        callbacks are let go.
         """
-        env = self.env
-        for _, _, _, event in env._queue:
-            event.callbacks = None
-        env._queue.clear()
+        drop_pending_events(self.env)
         for c in self.alive.values():
             c.alarm = None
             c.talk = None
             c.tasks = []
+            c.services = None
         for pool in self.pools.values():
             for queue in pool.desk_queue.queue:
                 for task in queue:
                     task.on_done = None
-        self.diary = []
+        self.daily_round.diary = []
+        self.services.clear()
+        self.at_warmup_end.clear()
+        self.at_finish.clear()
 
 
 def run(cfg: SimConfig, replication: int = 0,

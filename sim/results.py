@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .config import EXIT_DESTINATIONS, GROUPS, STAFF_TYPES
-from .costs import cost_lines, hour_rate_dkk, total_dkk
-from .metrics import ACTIVITY_CATEGORY
+from .config import BASELINE_STAFF_TYPES, EXIT_DESTINATIONS, GROUPS
+from .costs import cost_lines, hour_rate_dkk, hour_rates_dkk, total_dkk
 from .model import RunResult
 
 if TYPE_CHECKING:
@@ -109,11 +108,12 @@ def headline(result: RunResult) -> dict:
     total = total_dkk(lines)
     years = cfg.horizon_days / 365.0
     fte_minutes = cfg.model.working_time.available_hours * 60.0 * years
-    used_by_staff = {st: 0.0 for st in STAFF_TYPES}
-    direct_by_staff = {st: 0.0 for st in STAFF_TYPES}
+    staff_types = staff_types_of(result)
+    used_by_staff = {st: 0.0 for st in staff_types}
+    direct_by_staff = {st: 0.0 for st in staff_types}
     for (st, act), minutes in c.activity_minutes.items():
         used_by_staff[st] += minutes
-        if ACTIVITY_CATEGORY[act] == "direct_contact":
+        if c.category[act] == "direct_contact":
             direct_by_staff[st] += minutes
     gs = c.groups.values()
     held = sum(g.talks_held for g in gs)
@@ -132,7 +132,7 @@ def headline(result: RunResult) -> dict:
             "idle_hours": sum(p.day_idle[w:]) / 60.0,
             "utilisation_of_bookable_time": (worked / bookable) if bookable else None,
         }
-    available = {st: c.available_minutes.get(st, 0.0) / 60.0 for st in STAFF_TYPES}
+    available = {st: c.available_minutes.get(st, 0.0) / 60.0 for st in staff_types}
     return {
         "scenario": cfg.scenario,
         "jobcenter": cfg.jobcenter.name,
@@ -153,21 +153,29 @@ def headline(result: RunResult) -> dict:
         "operating_cost_dkk": total,
         "cost_per_spell_ended_dkk": total / spells_ended if spells_ended else None,
         "hour_rate_dkk": hour_rate_dkk(cfg),
+        "hour_rate_dkk_by_staff_type": {st: hour_rates_dkk(cfg)[st] for st in staff_types},
         "fte_employed": cfg.jobcenter.total_fte,
         "fte_used_on_casework": sum(used_by_staff.values()) / fte_minutes,
         "hours_available_per_fte": (sum(available.values()) /
                                     sum(p.n for p in result.pools.values()) / years
                                     if any(p.n for p in result.pools.values()) else None),
         "available_hours": available,
-        "used_hours": {st: used_by_staff[st] / 60.0 for st in STAFF_TYPES},
-        "idle_hours": {st: c.idle_minutes.get(st, 0.0) / 60.0 for st in STAFF_TYPES},
+        "used_hours": {st: used_by_staff[st] / 60.0 for st in staff_types},
+        "idle_hours": {st: c.idle_minutes.get(st, 0.0) / 60.0 for st in staff_types},
         "direct_contact_share": {
             st: (direct_by_staff[st] / 60.0 / available[st]) if available[st] else None
-            for st in STAFF_TYPES},
+            for st in staff_types},
         "certificates": dict(c.certificates),
+        "mechanism_counters": {name: dict(values) for name, values in c.mechanisms.items()},
         "pools": pools,
         "cost_lines_dkk": {f"{line.staff_type}/{line.item}": line.dkk for line in lines},
     }
+
+
+def staff_types_of(result: RunResult) -> list[str]:
+    """The staff types of a run: the baseline's, then those of pools a mechanism added."""
+    return list(dict.fromkeys([*BASELINE_STAFF_TYPES,
+                               *(p.staff_type for p in result.pools.values())]))
 
 
 def weekly_utilisation(pool) -> tuple[list[int], list[float]]:

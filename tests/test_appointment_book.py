@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 import simpy
 
-from sim.jobcenter import _BLOCK_SHIFT, _EPS, StaffPool, is_workday
-from sim.metrics import Counters, EventLog
+from sim.domain.staff import _BLOCK_SHIFT, _EPS, StaffPool, is_workday
+from sim.engine.metrics import Counters, EventLog
 
 HORIZON = 40
 

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.streams import Streams
+from sim.engine.streams import Streams
 
 COMMON = ("jobcenter=small", "horizon_days=120", "replications=1",
           "jobcenter.rehab_team_case_slots_per_meeting=1000")

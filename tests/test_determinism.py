@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from sim.configure import compose
-from sim.metrics import EventLog
+from sim.engine.metrics import EventLog
 from sim.model import run
 from sim.results import headline
 

@@ -13,7 +13,7 @@ import pytest
 
 from sim.config import GROUPS
 from sim.configure import compose
-from sim.metrics import EventLog
+from sim.engine.metrics import EventLog
 from sim.model import run
 from sim.results import group_summary, headline
 

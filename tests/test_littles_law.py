@@ -25,7 +25,7 @@ Two forms are checked on 5 replications of a 365-day run of the small jobcenter 
    effect on the year's average stock is below 0.5 citizens, far inside the interval.
 
 3. **The caseworkers' desk queues.** Each staff pool's desk work goes through a
-   :class:`sim.queues.ServerPool`, which keeps every task's arrival and the moment it left the
+   :class:`sim.engine.queues.ServerPool`, which keeps every task's arrival and the moment it left the
    queue. The time-average number of tasks waiting, L, is integrated from those times over the
    year; the arrival rate lambda counts the tasks queued in the year, and W is the mean wait of
    those tasks in full (including any wait after the year's end). lambda x W must lie inside the
@@ -43,7 +43,7 @@ from scipy import stats
 from sim.config import GROUPS
 from sim.configure import compose
 from sim.model import Model
-from sim.population import DAYS_PER_MONTH
+from sim.domain.population import DAYS_PER_MONTH
 
 REPLICATIONS = 5
 HORIZON = 365

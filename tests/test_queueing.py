@@ -1,4 +1,4 @@
-"""Queueing theory against the staff pools' desk queues (``sim.queues.ServerPool``).
+"""Queueing theory against the staff pools' desk queues (``sim.engine.queues.ServerPool``).
 
 With every server working around the clock at full speed (a window of one day holding 1440
 minutes of work), a :class:`ServerPool` fed Poisson arrivals and routing every job itself is the
@@ -47,7 +47,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.queues import MINUTES_PER_DAY, Job, ServerPool
+from sim.engine.queues import MINUTES_PER_DAY, Job, ServerPool
 
 THOROUGH = os.environ.get("SIM_THOROUGH") == "1"
 THOROUGH_MARKS = [

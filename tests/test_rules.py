@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 import simpy
 
-from sim.jobcenter import StaffPool, is_workday
-from sim.metrics import Counters, EventLog
-from sim.rules import TalkSchedule
+from sim.domain.staff import StaffPool, is_workday
+from sim.engine.metrics import Counters, EventLog
+from sim.domain.rules import TalkSchedule
 
 SDP_CAT2_INTERVAL = 28
 

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.streams import Stream, _loggam
+from sim.engine.streams import Stream, _loggam
 
 
 def _rates(rng: np.random.Generator, n: int, scale: float) -> list[float]:

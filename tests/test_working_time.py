@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from sim.config import STAFF_TYPES
-from sim.jobcenter import is_workday
+from sim.domain.staff import is_workday
 from sim.results import headline
 
 RUNS = ["baseline_120", "a1_flex_180", "c2_shared_180"]

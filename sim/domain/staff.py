@@ -1,14 +1,15 @@
-"""Staff and their working time: appointment books, desk queues, the rehabilitation team.
+"""Staff pools and their working time: calendars, caseloads, desk queues and the working day.
 
 Every member of a pool has a calendar of working days (day 0 is a Monday; Saturdays and Sundays
 are closed). On a day present, a member's available minutes are split into
 
 * the non-bookable share of the working-time budget (administration, meetings, training, breaks,
   sparring: ``working_time.non_bookable_hours``), spent whatever happens;
-* appointment time, into which talks are booked ahead (the appointment book);
+* appointment time, into which talks are booked ahead (the appointment book,
+  :mod:`sim.domain.appointment_book`);
 * desk time, in which unplanned contacts come first, then queued tasks (offer start-up,
   rehabilitation preparation, reassessments) first come, first served during desk hours
-  (:class:`sim.queues.ServerPool`, one server per member), then booking work and letters.
+  (:class:`sim.engine.queues.ServerPool`, one server per member), then booking work and letters.
 
 Appointment time still unbooked when the day comes is used as desk time; what remains unused is
 idle. Hence used + idle = available for every member and day, and work never exceeds time.
@@ -22,19 +23,14 @@ from typing import Callable
 
 import numpy as np
 
-from .config import WorkingTime
-from .metrics import Counters, EventLog
-from .queues import Job, ServerPool
-from .streams import Stream
+from ..config import WorkingTime
+from ..engine.metrics import Counters, EventLog
+from ..engine.queues import Job, ServerPool
+from ..engine.streams import Stream
+from .appointment_book import _BLOCK_SHIFT, _EPS, AppointmentBook
 
 CALENDAR_MARGIN_DAYS = 400
 """Days of calendar beyond the horizon, so talks falling late can still be booked."""
-
-_EPS = 1e-9
-
-_BLOCK_SHIFT = 3
-"""The appointment-book search skips days in blocks of ``1 << _BLOCK_SHIFT`` (8) days, see
-:class:`StaffPool`."""
 
 DESK_OPENS = 8.0 / 24.0
 DESK_CLOSES = 16.0 / 24.0
@@ -64,7 +60,7 @@ class DeskTask(Job):
         self.on_done: Callable[[float], None] | None = on_done
 
 
-class StaffPool:
+class StaffPool(AppointmentBook):
     """A team of one staff type with calendars, appointment books and desk queues.
 
     ``appointment_share`` is the share of bookable time open for talk appointments (0 for staff
@@ -111,13 +107,12 @@ class StaffPool:
         self.shared_rate = 0.0
         self.shared_minutes = 0.0
         self.talk_used = [0.0] * members           # minutes of talks held today per member
-        # talks booked per member (their booking and letter work) and work for anyone in the
-        # pool (reception registrations, centrally booked talks), turned into desk work daily
+        # talks booked per member (their booking and letter work, see CaseworkerBooks) and
+        # reception registrations for anyone in the pool, turned into desk work daily
         self.bookings = [0] * members
         self.booking_work: tuple[tuple[str, float], ...] = ()
         self.registrations = 0
         self.registration_minutes = 0.0
-        self.unassigned_bookings = 0
         self.labels = [f"{name}:{m}" for m in range(members)]
         # per-day series for the whole pool (minutes)
         self.day_available = [0.0] * horizon_days
@@ -175,222 +170,6 @@ class StaffPool:
         self.appt = appt.T.tolist()                # free appointment minutes, appt[d][m]
         self.desk = desk.T.tolist()                # free desk minutes, desk[d][m]
         self._build_search_index(appt)
-
-    def _build_search_index(self, appt: np.ndarray) -> None:
-        """Structures that make the appointment-book search fast (see ``book_fixed``,
-        ``book_shared``); they change no result.
-
-        * ``_appt_by_member[m][d]``: the same free appointment minutes as ``appt[d][m]``,
-          member-major, so one member's days are one list. Every write to ``appt`` goes to it too
-          (``_take``, ``release``, ``_work_day``): it is always equal to ``appt``.
-        * ``_block_max[m][k]``: an upper bound (minutes) of member ``m``'s free appointment
-          minutes on the days of block ``k``, the 8 days ``d`` with ``d >> _BLOCK_SHIFT == k``.
-          A block whose bound is below what a talk needs holds no day with room and is skipped
-          whole.
-        * ``_day_max[d]``: an upper bound (minutes) of the free appointment minutes of any
-          member on day ``d``; a day whose bound is below what a talk needs is skipped without
-          looking at its members.
-
-        Taking time only lowers free minutes, so the bounds stay valid without updating them;
-        giving time back (``release``) raises a bound where needed. A bound found too high
-        during a search is lowered to the exact maximum (lazy invalidation).
-        """
-        n_days, b = self.n_days, 1 << _BLOCK_SHIFT
-        self._appt_by_member = appt.tolist()       # appt is member-major: appt[m, d]
-        if self.n == 0:
-            self._block_max, self._day_max = [], [0.0] * n_days
-        else:
-            blocks = -(-n_days // b)
-            padded = np.full((self.n, blocks * b), -np.inf)
-            padded[:, :n_days] = appt
-            self._block_max = padded.reshape(self.n, blocks, b).max(axis=2).tolist()
-            self._day_max = appt.max(axis=0).tolist()
-        # the shortest whole day's appointment time of any member (minutes): only talks longer
-        # than this can take a day by the long-talk rule (see _room)
-        self._min_full = min(self.appt_full) if self.n else 0.0
-
-    # ------------------------------------------------------------------ appointment book
-    # A talk longer than a whole day's appointment time takes a day with no other appointment
-    # and the rest of its minutes from that day's desk time, so no talk is too long to be held.
-    def _room(self, day: int, m: int, minutes: float) -> bool:
-        free = self.appt[day][m]
-        if free >= minutes:
-            return True
-        full = self.appt_full[m]
-        return minutes > full and free >= full - _EPS and self.desk[day][m] >= minutes - full
-
-    def _take(self, day: int, m: int, minutes: float) -> None:
-        full = self.appt_full[m]
-        row = self.appt[day]
-        if minutes > full and row[m] < minutes:
-            free = row[m] - full
-            self.desk[day][m] -= minutes - full
-        else:
-            free = row[m] - minutes
-        row[m] = free
-        self._appt_by_member[m][day] = free
-        # free minutes only went down: _block_max and _day_max remain upper bounds
-
-    def release(self, day: int, member: int, minutes: float) -> None:
-        """Give back reserved appointment time (a cancelled or moved booking)."""
-        full = self.appt_full[member]
-        row = self.appt[day]
-        if minutes > full and row[member] < _EPS:
-            free = row[member] + full
-            self.desk[day][member] += minutes - full
-        else:
-            free = row[member] + minutes
-        row[member] = free
-        self._appt_by_member[member][day] = free
-        bmax = self._block_max[member]
-        k = day >> _BLOCK_SHIFT
-        if free > bmax[k]:
-            bmax[k] = free
-        if free > self._day_max[day]:
-            self._day_max[day] = free
-
-    def book_fixed(self, member: int, due: int, earliest: int, minutes: float,
-                   latest_timely: bool) -> int | None:
-        """Reserve ``minutes`` of ``member``'s appointment time; returns the day or None.
-
-        With ``latest_timely`` the latest day on or before ``due`` is taken, else the earliest
-        day from ``earliest``; when no day before the deadline has room, the earliest day after
-        it is taken (the talk will be late).
-
-        A day has room if its free appointment minutes hold the talk, or, for a talk longer than
-        a whole day's appointment time, if the day is empty (see ``_room``); either way its free
-        minutes are at least ``need``. Blocks of days whose bound in ``_block_max`` is below
-        ``need`` are skipped whole; the day found is the same as in a day-by-day search.
-        """
-        row = self._appt_by_member[member]
-        bmax = self._block_max[member]
-        full = self.appt_full[member]
-        long = minutes > full
-        need = full - _EPS if long else minutes
-        n_days = self.n_days
-        last = due if due < n_days else n_days - 1
-        if latest_timely:
-            d = last
-            while d >= earliest:
-                k = d >> _BLOCK_SHIFT
-                first = k << _BLOCK_SHIFT
-                if bmax[k] < need:          # no day of this block has room
-                    d = first - 1
-                    continue
-                stop = first if first > earliest else earliest
-                while d >= stop:
-                    if row[d] >= need:
-                        if not long:            # _take, inline: the talk fits the free time
-                            row[d] -= minutes
-                            self.appt[d][member] = row[d]
-                            return d
-                        if self._room(d, member, minutes):
-                            self._take(d, member, minutes)
-                            return d
-                    d -= 1
-                bmax[k] = max(row[first:first + (1 << _BLOCK_SHIFT)])   # lower a stale bound
-            d = max(earliest, last + 1)
-        else:
-            d = earliest
-        while d < n_days:
-            k = d >> _BLOCK_SHIFT
-            first = k << _BLOCK_SHIFT
-            end = first + (1 << _BLOCK_SHIFT)
-            if bmax[k] < need:
-                d = end
-                continue
-            stop = end if end < n_days else n_days
-            while d < stop:
-                if row[d] >= need:
-                    if not long:                # _take, inline: the talk fits the free time
-                        row[d] -= minutes
-                        self.appt[d][member] = row[d]
-                        return d
-                    if self._room(d, member, minutes):
-                        self._take(d, member, minutes)
-                        return d
-                d += 1
-            bmax[k] = max(row[first:end])
-        return None
-
-    def best_member(self, day: int, minutes: float, today: int) -> int | None:
-        """The member with most appointment room on ``day`` for a talk of ``minutes`` (None:
-        nobody has room): the first of those with the most free minutes, if these exceed
-        ``minutes`` (less a rounding margin). On ``today`` or earlier, members off sick are
-        passed over. If nobody has that much, the first member for whom the talk is longer than
-        a whole day's appointment time and who has the day empty (see ``_room``)."""
-        row = self.appt[day]
-        if not row:
-            return None
-        room = minutes - _EPS
-        if day > today:
-            most = max(row)                 # the first member with most free minutes
-            self._day_max[day] = most       # the exact maximum: a valid, tighter bound
-            if most > room:
-                return row.index(most)
-            sick = None
-        else:
-            best = None
-            sick = self.sick[day]
-            for m, free in enumerate(row):
-                if free > room and not sick[m]:
-                    best, room = m, free
-            if best is not None:
-                return best
-        if minutes > self._min_full:
-            for m in range(self.n):
-                if (minutes > self.appt_full[m] and (sick is None or not sick[m])
-                        and self._room(day, m, minutes)):
-                    return m
-        return None
-
-    def _shared_need(self, minutes: float) -> float:
-        """Free appointment minutes (a lower bound) some member must have on a day for
-        ``best_member`` to find anyone for a talk of ``minutes``."""
-        need = minutes - _EPS
-        if minutes > self._min_full:
-            long_need = self._min_full - _EPS
-            if long_need < need:
-                need = long_need
-        return need
-
-    def book_shared(self, due: int, earliest: int, minutes: float, latest_timely: bool,
-                    today: int) -> tuple[int, int] | None:
-        """Reserve ``minutes`` with whichever member has most room; returns (day, member).
-
-        The days are searched as in ``book_fixed``; days whose bound in ``_day_max`` shows
-        that nobody can have room are passed over without asking ``best_member``.
-        """
-        if self.n == 0:
-            return None
-        need = self._shared_need(minutes)
-        day_max = self._day_max
-        n_days = self.n_days
-        last = min(due, n_days - 1)
-        if latest_timely:
-            d = last
-            while d >= earliest:
-                if day_max[d] >= need:
-                    m = self.best_member(d, minutes, today)
-                    if m is not None:
-                        self._take(d, m, minutes)
-                        return d, m
-                d -= 1
-            d = max(earliest, last + 1)
-        else:
-            d = earliest
-        while d < n_days:
-            if day_max[d] >= need:
-                m = self.best_member(d, minutes, today)
-                if m is not None:
-                    self._take(d, m, minutes)
-                    return d, m
-            d += 1
-        return None
-
-    def take(self, day: int, member: int, minutes: float) -> None:
-        """Reserve ``minutes`` on ``day`` with ``member`` (who has room, see best_member)."""
-        self._take(day, member, minutes)
 
     # ------------------------------------------------------------------ caseloads
     def assign(self) -> int | None:
@@ -478,15 +257,11 @@ class StaffPool:
             counts = None
         # work arriving today that is not tied to a member's own citizens: shared out
         arriving = dict(self.daily_background) if self.daily_background else {}
-        if n_present and (self.registrations or self.unassigned_bookings):
-            if self.registrations:
-                arriving["reception_registration"] = (arriving.get("reception_registration", 0.0)
-                                                      + self.registrations
-                                                      * self.registration_minutes / n_present)
-            for act, mins in self.booking_work:
-                arriving[act] = (arriving.get(act, 0.0)
-                                 + self.unassigned_bookings * mins / n_present)
-            self.registrations = self.unassigned_bookings = 0
+        if n_present and self.registrations:
+            arriving["reception_registration"] = (arriving.get("reception_registration", 0.0)
+                                                  + self.registrations
+                                                  * self.registration_minutes / n_present)
+            self.registrations = 0
         arriving_total = sum(arriving.values()) if arriving else 0
         done: dict[str, float] = {}          # background minutes worked today, by activity
         available = worked_total = idle_total = 0.0
@@ -582,23 +357,3 @@ class StaffPool:
         self.day_available[day] = available
         self.day_worked[day] = worked_total
         self.day_idle[day] = idle_total
-
-
-class RehabTeam:
-    """Rehabilitation-team meetings every ``interval_days`` with a fixed number of case slots."""
-
-    def __init__(self, interval_days: int, slots: int, first_day: int = 2):
-        self.interval = interval_days
-        self.slots = slots
-        self.first_day = first_day
-        self.used: dict[int, int] = {}
-
-    def book(self, ready_day: float) -> int | None:
-        """Day of the first meeting on or after ``ready_day`` with a free slot (None: no slots)."""
-        if self.slots <= 0:
-            return None
-        k = max(0, math.ceil((ready_day - self.first_day) / self.interval))
-        while self.used.get(k, 0) >= self.slots:
-            k += 1
-        self.used[k] = self.used.get(k, 0) + 1
-        return self.first_day + k * self.interval

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config import ExitRoute, SimConfig
-from .streams import Streams
+from ..config import ExitRoute, SimConfig
+from ..engine.streams import Streams
 
 DAYS_PER_MONTH = 365.25 / 12
 

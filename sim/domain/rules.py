@@ -5,7 +5,7 @@ of the simulation; ``spell_day`` is the number of days since the spell began.
 """
 from __future__ import annotations
 
-from .config import GroupRules
+from ..config import GroupRules
 
 
 class TalkSchedule:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .config import EXIT_DESTINATIONS, GROUPS
+from ..config import EXIT_DESTINATIONS, GROUPS
 
 # Which part of the working-time budget an activity's minutes belong to (QB14 section 2 lines).
 ACTIVITY_CATEGORY = {
@@ -115,13 +115,25 @@ class Counters:
         self.available_minutes: dict[str, float] = defaultdict(float)
         self.idle_minutes: dict[str, float] = defaultdict(float)
         self.certificates: dict[str, int] = defaultdict(int)
+        # the budget category of each activity: the model's own, and those mechanisms add
+        self.category: dict[str, str] = dict(ACTIVITY_CATEGORY)
+        # counters of the switched-on mechanisms: name -> {counter: value}
+        self.mechanisms: dict[str, dict[str, float]] = {}
         self.citizens = 0
         self.stock_samples: list[tuple[int, list[int]]] = []
 
     def work(self, staff_type: str, activity: str, minutes: float) -> None:
         """Record ``minutes`` of ``activity`` done by ``staff_type``."""
         self.activity_minutes[(staff_type, activity)] += minutes
-        self.line_minutes[(staff_type, ACTIVITY_CATEGORY[activity])] += minutes
+        self.line_minutes[(staff_type, self.category[activity])] += minutes
+
+    def mechanism(self, name: str, activities: dict[str, str] | None = None) -> dict[str, float]:
+        """The counters of mechanism ``name`` (made on first use, zeroed at the end of the
+        warm-up), after adding its ``activities`` (activity -> budget category, see
+        ``ACTIVITY_CATEGORY``) to the categories the counters know."""
+        if activities:
+            self.category.update(activities)
+        return self.mechanisms.setdefault(name, defaultdict(float))
 
     def change_stock(self, group: str, now: float, delta: int) -> None:
         """Add ``delta`` citizens to ``group`` at time ``now``, keeping the time-integrated stock."""
@@ -141,6 +153,9 @@ class Counters:
         for d in (self.activity_minutes, self.line_minutes, self.non_bookable_minutes,
                   self.available_minutes, self.idle_minutes, self.certificates):
             d.clear()
+        for values in self.mechanisms.values():
+            for k in values:
+                values[k] = 0
         self.citizens = citizens_present
 
     def close(self, now: float) -> None:

@@ -1,0 +1,73 @@
+"""Scenario mechanisms: one module each, behind the model's seams, registered by name.
+
+A mechanism is a practice or rule the baseline does not have (postponing due talks, a shared
+caseload, a central booking team, ...). Each lives in its own module of this package, which
+holds
+
+* ``NAME``: the name scenario files and the command line use (``mechanisms.<NAME>.<key>``);
+* ``SEAM``: the seam it fills (see :mod:`sim.seams`), for the documentation and the report;
+* ``Config``: a dataclass of its parameters, built with the strict schema (:mod:`sim.schema`),
+  so that a misspelt key or a negative rate fails in one line before anything runs;
+* ``install(config, build)``: called once while the model is built, with the
+  :class:`sim.build.ModelBuilder`; it replaces or wraps the components of the seam for the
+  benefit groups (or pools) it applies to. Nothing of it is looked up again while the model runs.
+
+A scenario switches a mechanism on by naming it under ``mechanisms:`` in its file; the baseline
+switches none on. ``docs/mechanisms.md`` describes each one and how to add a new one.
+"""
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Any, Mapping
+
+from ..schema import ConfigError, build
+
+REGISTRY: dict[str, str] = {
+    "postponement": "postponement",
+    "shared_caseload": "shared_caseload",
+    "group_booking": "group_booking",
+    "central_booking": "central_booking",
+    "group_course": "group_course",
+}
+"""Mechanism name -> its module in this package (imported when first used)."""
+
+
+def names() -> list[str]:
+    """Every registered mechanism, sorted."""
+    return sorted(REGISTRY)
+
+
+def module(name: str) -> ModuleType:
+    """The module of mechanism ``name`` (a ConfigError naming the valid ones if unknown)."""
+    if name not in REGISTRY:
+        import difflib
+
+        close = difflib.get_close_matches(name, names(), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise ConfigError(f"unknown mechanism 'mechanisms.{name}'{hint}; valid mechanisms: "
+                          + ", ".join(names()))
+    return importlib.import_module(f"{__name__}.{REGISTRY[name]}")
+
+
+def config_class(name: str) -> type:
+    """The ``Config`` dataclass of mechanism ``name``."""
+    return module(name).Config
+
+
+def build_configs(raw: Mapping[str, Any] | None, path: str = "mechanisms") -> dict[str, Any]:
+    """The switched-on mechanisms of a resolved configuration: name -> validated ``Config``.
+
+    ``raw`` maps mechanism names to their parameters (a mapping; ``{}`` or ``null`` takes every
+    default). Raises :class:`ConfigError` with one line on an unknown name or a bad value.
+    """
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"'{path}' must be a mapping of mechanism names to their settings, "
+                          f"got {raw!r}")
+    out = {}
+    for name, params in raw.items():
+        cls = config_class(str(name))
+        out[str(name)] = build(cls, {} if params is None else params, f"{path}.{name}")
+    return out
