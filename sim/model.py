@@ -320,6 +320,8 @@ class Model:
                 for task in queue:
                     task.on_done = None
         self.daily_round.diary = []
+        for sv in self.services.values():     # components refer to their group's services
+            sv.__dict__.clear()
         self.services.clear()
         self.at_warmup_end.clear()
         self.at_finish.clear()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sim.config import GROUPS, STAFF_TYPES
+from sim.config import GROUPS, BASELINE_STAFF_TYPES
 from sim.costs import cost_lines, total_dkk
 from sim.results import group_summary, headline
 
@@ -98,7 +98,7 @@ def test_scheduled_staff_cost_lines_add_up_to_the_wage_bill(result):
     # every available minute lands in exactly one line (activity, non-bookable, unused capacity)
     cfg = result.cfg
     lines = cost_lines(cfg, result.counters)
-    staff_dkk = sum(line.dkk for line in lines if line.staff_type in STAFF_TYPES)
+    staff_dkk = sum(line.dkk for line in lines if line.staff_type in BASELINE_STAFF_TYPES)
     members = sum(p.n for p in result.pools.values())
     wage_bill = members * cfg.model.costs.wage_per_fte_dkk * cfg.horizon_days / 365.0
     assert staff_dkk == pytest.approx(wage_bill, rel=1e-9)

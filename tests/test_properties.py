@@ -15,7 +15,7 @@ import sys
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from sim.config import GROUPS, STAFF_TYPES
+from sim.config import GROUPS, BASELINE_STAFF_TYPES
 from sim.configure import CONF_DIR, PROJECT_ROOT, apply_scenario, compose
 from sim.costs import cost_lines, total_dkk
 from sim.model import run
@@ -82,7 +82,7 @@ def _check_invariants(result) -> None:
     for g, gc in c.groups.items():
         assert 0 <= gc.talks_on_time <= gc.talks_held, g
     # hours, per staff type: activity + non-bookable + idle == available
-    for stype in STAFF_TYPES:
+    for stype in BASELINE_STAFF_TYPES:
         available = c.available_minutes.get(stype, 0.0)
         spent = (sum(v for (s, _), v in c.activity_minutes.items() if s == stype)
                  + sum(v for (s, _), v in c.non_bookable_minutes.items() if s == stype)

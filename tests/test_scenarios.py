@@ -27,9 +27,9 @@ def test_scenario_runs_are_comparable(baseline_180, a1_flex_180, c2_shared_180):
     for r in (a1_flex_180, c2_shared_180):
         assert r.cfg.seed == baseline_180.cfg.seed
         assert r.cfg.horizon_days == baseline_180.cfg.horizon_days == 180
-    assert baseline_180.cfg.model.postponement.groups == []
-    assert a1_flex_180.cfg.model.postponement.groups == list(FLEX_GROUPS)
-    assert c2_shared_180.cfg.model.caseload.shared_groups == list(SHARED_GROUPS)
+    assert baseline_180.cfg.mechanisms == {}
+    assert a1_flex_180.cfg.mechanisms["postponement"].groups == list(FLEX_GROUPS)
+    assert c2_shared_180.cfg.mechanisms["shared_caseload"].groups == list(SHARED_GROUPS)
 
 
 # --------------------------------------------------------------------------- A1 flexible timeliness
@@ -103,7 +103,7 @@ def test_switching_the_event_log_off_changes_no_headline_figure(
 
 # --------------------------------------------------------------------------- precedence
 def test_command_line_overrides_win_over_scenario_changes():
-    cfg, description = compose(["scenario=a1_flex", "model.postponement.max_days=3"])
-    assert cfg.model.postponement.max_days == 3
-    assert cfg.model.postponement.groups == list(FLEX_GROUPS)     # rest of the scenario kept
+    cfg, description = compose(["scenario=a1_flex", "mechanisms.postponement.max_days=3"])
+    assert cfg.mechanisms["postponement"].max_days == 3
+    assert cfg.mechanisms["postponement"].groups == list(FLEX_GROUPS)   # rest of the scenario kept
     assert "A1" in description["title"]

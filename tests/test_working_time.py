@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim.config import STAFF_TYPES
+from sim.config import BASELINE_STAFF_TYPES
 from sim.domain.staff import is_workday
 from sim.results import headline
 
@@ -24,7 +24,7 @@ def _minutes_by_staff(mapping, staff_type):
     return sum(v for (st, _), v in mapping.items() if st == staff_type)
 
 
-@pytest.mark.parametrize("staff_type", STAFF_TYPES)
+@pytest.mark.parametrize("staff_type", BASELINE_STAFF_TYPES)
 def test_activity_non_bookable_and_idle_minutes_add_up_to_available_minutes(result, staff_type):
     c = result.counters
     available = c.available_minutes[staff_type]
@@ -35,7 +35,7 @@ def test_activity_non_bookable_and_idle_minutes_add_up_to_available_minutes(resu
     assert spent == pytest.approx(available, rel=1e-9)
 
 
-@pytest.mark.parametrize("staff_type", STAFF_TYPES)
+@pytest.mark.parametrize("staff_type", BASELINE_STAFF_TYPES)
 def test_idle_minutes_are_never_negative(result, staff_type):
     assert result.counters.idle_minutes[staff_type] >= 0
 
@@ -52,7 +52,7 @@ def test_non_bookable_minutes_are_the_budgeted_share_of_available_minutes(result
     c = result.counters
     for pool in result.pools.values():
         assert 0 < pool.non_bookable_share < 1
-    for st in STAFF_TYPES:
+    for st in BASELINE_STAFF_TYPES:
         pools = [p for p in result.pools.values() if p.staff_type == st]
         expected = sum(sum(p.day_available) * p.non_bookable_share for p in pools)
         assert _minutes_by_staff(c.non_bookable_minutes, st) == pytest.approx(expected, rel=1e-9)
@@ -112,7 +112,7 @@ def test_pools_work_on_weekdays_only(result):
 
 def test_pool_day_series_add_up_to_the_staff_type_counters(result):
     c = result.counters
-    for st in STAFF_TYPES:
+    for st in BASELINE_STAFF_TYPES:
         pools = [p for p in result.pools.values() if p.staff_type == st]
         assert sum(sum(p.day_available) for p in pools) == pytest.approx(
             c.available_minutes[st], rel=1e-9)
