@@ -1,11 +1,12 @@
 """The components serving one benefit group, chosen once when the model is built.
 
-:class:`GroupServices` holds, for one group, one component per seam (:mod:`sim.seams`): the
-talks' deadlines, format, booking policy and booker, the caseload policy, the offer provider,
-desk-work routing, the decision path, the reassessment and the spell effects. The model builds
-the baseline's components from the configuration; each switched-on mechanism then replaces or
-wraps the ones it changes (:mod:`sim.mechanisms`); :meth:`GroupServices.resolve` finally binds
-them, so that the running model calls them directly and never asks which scenario it is in.
+:class:`GroupServices` holds, for one group, one component per seam (:mod:`sim.seams` lists the
+interfaces): the talks' deadlines, format, booking policy and booker, the caseload policy, the
+offer provider, desk-work routing, the decision path, the reassessment and the spell effects.
+The model builds the baseline's components from the configuration; each switched-on mechanism
+then replaces or wraps the ones it changes (:mod:`sim.mechanisms`); :meth:`GroupServices.resolve`
+finally binds them, so that the running model calls them directly and never asks which scenario
+it is in.
 """
 from __future__ import annotations
 

@@ -20,6 +20,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 GOLDEN = HERE / "small_120d_summary.csv"
+LOG_DIGESTS = HERE / "event_log_digests.json"
+LOG_SCENARIOS = ("baseline", "a1_flex", "c2_shared_caseload")
+"""Scenarios whose event logs of the fixed run are pinned row for row (by a SHA-256 of the
+rows): a refactoring must leave every row of every one of them as it was."""
 OVERRIDES = ["jobcenter=small", "horizon_days=120", "warmup_days=0", "seed=11",
              "replications=1"]
 INT_COLUMNS = ["initial_stock", "inflow_new", "inflow_reentry", "transfers_in", "exits",
@@ -42,10 +46,29 @@ def summary():
     return table[["group", *INT_COLUMNS, *FLOAT_COLUMNS]]
 
 
+def event_log_digest(scenario: str) -> dict:
+    """Rows and SHA-256 of the fixed run's event log under ``scenario``."""
+    import hashlib
+
+    from sim.configure import compose
+    from sim.model import run
+
+    cfg, _ = compose([*OVERRIDES, f"scenario={scenario}"])
+    log = run(cfg, replication=0).log.columns()
+    rows = list(zip(*log.values()))
+    return {"rows": len(rows), "sha256": hashlib.sha256(repr(rows).encode()).hexdigest()}
+
+
 def main() -> None:
+    import json
+
     table = summary()
     table.to_csv(GOLDEN, index=False, float_format="%.17g")
     print(f"wrote {GOLDEN} ({len(table)} groups)")
+    digests = {s: event_log_digest(s) for s in LOG_SCENARIOS}
+    LOG_DIGESTS.write_text(json.dumps(digests, indent=2) + "\n", encoding="utf-8")
+    counts = ", ".join(f"{s}: {d['rows']} rows" for s, d in digests.items())
+    print(f"wrote {LOG_DIGESTS} ({counts})")
 
 
 if __name__ == "__main__":
