@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .configure import CONF_DIR, apply_scenario, compose
+from .configure import CONF_DIR, apply_scenario, check_keys_only, compose, hydra_overrides
 from .schema import ConfigError
 
 EXIT_CONFIG_ERROR = 2
@@ -86,12 +86,14 @@ def _run_country(cfg, description: dict, run_dir: Path, label: str) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Validate the command line, then hand the run to Hydra."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not any(a in _HYDRA_FLAGS or a.split("=")[0] in _HYDRA_FLAGS for a in argv):
-        try:
+    try:
+        if not any(a in _HYDRA_FLAGS or a.split("=")[0] in _HYDRA_FLAGS for a in argv):
             compose(argv)
-        except ConfigError as exc:
-            fail(str(exc))
+        else:                       # e.g. a -m sweep: Hydra composes each run
+            check_keys_only(argv)
+    except ConfigError as exc:
+        fail(str(exc))
     import hydra
 
-    sys.argv = [sys.argv[0], *argv]
+    sys.argv = [sys.argv[0], *hydra_overrides(argv)]
     hydra.main(config_path=str(CONF_DIR), config_name="config", version_base="1.3")(_task)()

@@ -672,6 +672,15 @@ def _in_brief(run, table, kinds) -> list[str]:
     return out
 
 
+def ignored_text(overrides: Sequence[str], quote: str = "`") -> str:
+    """The sentence naming the command-line overrides the baseline left out (overrides of
+    mechanisms it does not use)."""
+    many = len({o.split("=", 1)[0].split(".")[1] for o in overrides}) > 1
+    return (f"Applied to the scenario only (the baseline does not use "
+            f"{'these mechanisms' if many else 'this mechanism'}): "
+            + ", ".join(f"{quote}{o}{quote}" for o in overrides))
+
+
 def _replication_text(run) -> str:
     info = run.info
     stop = info.get("stopping") or {}
@@ -938,6 +947,8 @@ def write_comparison_report(runs, out_dir: Path, notes: Sequence[str] = ()) -> P
             doc.ul(d["assumptions"])
         if not any(d.get(k) for k in ("source", "mechanism", "assumptions")):
             doc.p(f"No description was given for scenario “{r.name}”.")
+        if r.info.get("baseline_ignored_overrides"):
+            doc.p(ignored_text(r.info["baseline_ignored_overrides"]))
 
     doc.h(2, "How sure are we")
     for r in runs:

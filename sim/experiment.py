@@ -2,12 +2,14 @@
 
 A run of a scenario is an *experiment*: replications ``0, 1, 2, ...`` of the scenario and of the
 baseline. Replication ``i`` of either side uses the random streams keyed by (seed, ``i``, stream
-name) (:mod:`sim.streams`), so both sides see the same citizens, arrivals and durations wherever
+name) (:mod:`sim.engine.streams`), so both sides see the same citizens, arrivals and durations wherever
 the scenario does not change them (common random numbers), and the paired difference
 ``scenario_i - baseline_i`` varies far less than either side.
 
 * The baseline configuration is the scenario's composed configuration with ``scenario=baseline``
-  and the same command-line overrides (:func:`baseline_config`).
+  and the same command-line overrides (:func:`baseline_config`), except overrides of a mechanism
+  the baseline does not switch on: they apply to the scenario only, and the experiment records
+  them (:func:`split_baseline_overrides`, ``run_info.json``, the report).
 * Baseline replications are cached under ``outputs/.baseline_cache/<key>/rep_<i>.json``, where
   the key is a SHA-256 of the resolved baseline configuration and of the simulator's source code
   (:func:`cache_key`); a later run of another scenario with the same baseline reuses them.
@@ -61,21 +63,64 @@ def is_baseline(cfg: SimConfig) -> bool:
     return cfg.scenario == BASELINE
 
 
+IGNORED = "ignored_overrides"
+"""Key of the baseline's description listing the overrides the baseline left out."""
+
+
+def baseline_mechanisms() -> set[str]:
+    """The mechanisms the baseline switches on (``conf/config.yaml`` and
+    ``scenarios/baseline.yaml``; none today)."""
+    import yaml
+
+    from .configure import CONF_DIR, load_scenario
+
+    conf = yaml.safe_load((CONF_DIR / "config.yaml").read_text(encoding="utf-8")) or {}
+    return {*(conf.get("mechanisms") or {}), *load_scenario(BASELINE)["mechanisms"]}
+
+
+def _mechanism_of(override: str) -> str | None:
+    """``postponement`` for ``mechanisms.postponement.max_days=7`` (or ``++mechanisms...``)."""
+    parts = override.split("=", 1)[0].lstrip("+~").split(".")
+    return parts[1] if len(parts) > 1 and parts[0] == "mechanisms" else None
+
+
+def split_baseline_overrides(overrides: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The overrides for the baseline's composition, and those it leaves out: an override of a
+    mechanism the baseline does not switch on applies to the scenario only (it would switch the
+    mechanism on in the baseline too). The scenario choice is replaced by the baseline."""
+    used = baseline_mechanisms()
+    kept, ignored = [], []
+    for o in overrides:
+        if o.split("=", 1)[0].lstrip("+~") == "scenario":
+            continue
+        m = _mechanism_of(o)
+        (ignored if m is not None and m not in used else kept).append(o)
+    return [*kept, f"scenario={BASELINE}"], [o.lstrip("+") for o in ignored]
+
+
 def baseline_overrides(overrides: Sequence[str]) -> list[str]:
-    """The same command-line overrides with the scenario replaced by the baseline."""
-    out = [o for o in overrides if o.split("=", 1)[0].lstrip("+~") != "scenario"]
-    return [*out, f"scenario={BASELINE}"]
+    """The same command-line overrides with the scenario replaced by the baseline, without
+    those of mechanisms the baseline does not use (:func:`split_baseline_overrides`)."""
+    return split_baseline_overrides(overrides)[0]
+
+
+def _noting_ignored(description: dict, ignored: list[str]) -> dict:
+    return {**description, IGNORED: ignored} if ignored else description
 
 
 def compose_comparison(overrides: Sequence[str]) -> tuple[SimConfig, dict, SimConfig, dict]:
-    """Compose the scenario's and the baseline's configurations from the same overrides."""
+    """Compose the scenario's and the baseline's configurations from the same overrides.
+
+    The baseline's description lists under :data:`IGNORED` the overrides it left out.
+    """
     from .configure import compose
 
     cfg, description = compose(list(overrides))
     if is_baseline(cfg):
         return cfg, description, cfg, description
-    base_cfg, base_description = compose(baseline_overrides(overrides))
-    return cfg, description, base_cfg, base_description
+    kept, ignored = split_baseline_overrides(overrides)
+    base_cfg, base_description = compose(kept)
+    return cfg, description, base_cfg, _noting_ignored(base_description, ignored)
 
 
 def baseline_config(composed, task_overrides: Sequence[str]) -> tuple[SimConfig, dict]:
@@ -93,16 +138,20 @@ def baseline_config(composed, task_overrides: Sequence[str]) -> tuple[SimConfig,
         else dict(composed)
     raw.pop("hydra", None)
     raw["scenario"] = BASELINE
-    return apply_scenario(raw, baseline_overrides(task_overrides))
+    kept, ignored = split_baseline_overrides(task_overrides)
+    for o in ignored:           # Hydra composed them into the mechanisms node: take them out
+        (raw.get("mechanisms") or {}).pop(_mechanism_of(o), None)
+    cfg, description = apply_scenario(raw, kept)
+    return cfg, _noting_ignored(description, ignored)
 
 
-def code_version() -> str:
-    """SHA-256 of the simulator's source files (``sim/*.py``): changes with any code edit,
-    committed or not."""
+def code_version(root: Path = SIM_DIR) -> str:
+    """SHA-256 of the simulator's source files (every ``*.py`` under ``sim/``, sub-packages
+    included, by relative path): changes with any code edit, committed or not."""
     h = hashlib.sha256()
-    for path in sorted(SIM_DIR.glob("*.py")):
-        h.update(path.name.encode())
-        h.update(path.read_bytes())
+    for rel in sorted(p.relative_to(root).as_posix() for p in root.rglob("*.py")):
+        h.update(rel.encode())
+        h.update((root / rel).read_bytes())
     return h.hexdigest()
 
 
@@ -401,6 +450,12 @@ class Experiment:
     def replications(self) -> int:
         return len(self.scenario_records)
 
+    @property
+    def baseline_ignored(self) -> list[str]:
+        """Command-line overrides applied to the scenario only (mechanisms the baseline does not
+        use)."""
+        return [] if self.is_baseline else list(self.base_description.get(IGNORED) or [])
+
     def info(self) -> dict:
         """What ``run_info.json`` records about the experiment."""
         return {
@@ -416,6 +471,7 @@ class Experiment:
             "horizon_days": self.cfg.horizon_days,
             "baseline_scenario": BASELINE,
             "baseline_is_scenario": self.is_baseline,
+            "baseline_ignored_overrides": self.baseline_ignored,
             "baseline_cache": self.cache,
             "workers": self.workers,
             "experiment_wall_seconds": self.wall_seconds,
@@ -648,13 +704,15 @@ def write_experiment(run_dir: Path, exp: Experiment, write_report: bool = True) 
 
 def summary_lines(exp: Experiment) -> list[str]:
     """A few lines for the terminal: replications, warm-up and the key differences."""
-    from .comparison_report import fmt_ci, fmt_diff, fmt_value
+    from .comparison_report import fmt_ci, fmt_diff, fmt_value, ignored_text
     from .figures import comparison_table
 
     n = exp.replications
     lines = [f"{n} replication{'s' if n != 1 else ''} ({exp.stopping.reason}); warm-up "
              f"{exp.cfg.warmup_days} days; baseline replications reused from the cache: "
              f"{exp.cache.get('reused', 0)}"]
+    if exp.baseline_ignored:
+        lines.append(ignored_text(exp.baseline_ignored, quote=""))
     table = comparison_table(exp.scenario_records, exp.baseline_records)
     kinds = {f.id: (f.kind, f.unit) for f in figures_for(exp.baseline_records[0])}
     for _, r in table[table["figure"].isin(["operating_cost", "staff_time_used_fte",

@@ -14,14 +14,15 @@ import sys
 import tempfile
 from importlib import metadata
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import pandas as pd
 import yaml
 
 from .configure import PROJECT_ROOT
-from .model import RunResult
-from .results import group_summary, headline
+
+if TYPE_CHECKING:                  # the model is imported only to write a run
+    from .model import RunResult
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -92,6 +93,8 @@ def write_run(run_dir: Path, result: RunResult, description: dict, extra_info: d
     ``extra_info`` is added to ``run_info.json`` (an experiment's replications and warm-up);
     ``report=False`` leaves the single-run report out (a comparison writes its own).
     """
+    from .results import group_summary, headline
+
     run_dir = Path(run_dir)
     cfg = result.cfg
     atomic_write_text(run_dir / "resolved_config.yaml",

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from sim.configure import compose
-from sim.metrics import EventLog
+from sim.engine.metrics import EventLog
 from sim.model import run
 from sim.results import headline
 

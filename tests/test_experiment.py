@@ -153,7 +153,7 @@ def test_baseline_config_inside_hydra_equals_composing_with_scenario_baseline():
     assert dataclasses.asdict(inside) == dataclasses.asdict(composed_base)
     assert inside.scenario == "baseline" and inside.seed == 7
     assert inside.model.groups["adp"].no_show_share == 0.2
-    assert inside.model.caseload.shared_groups == []          # the scenario's change is gone
+    assert inside.mechanisms == {}                            # the scenario's mechanism is gone
 
 
 # --------------------------------------------------------------------------- the cache
