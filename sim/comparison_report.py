@@ -662,7 +662,8 @@ def _in_brief(run, table, kinds) -> list[str]:
                        f"{fmt_value('dkk', '', cost['scenario_mean'])} a year "
                        f"({fmt_diff('dkk', '', cost['difference'])}"
                        f"{ci_text(cost, 'dkk', '')}). Staff are paid whether busy or not, so "
-                       "the cost changes only through purchases such as medical certificates; "
+                       "the cost changes only through purchases (such as medical certificates) and "
+                       "through staff the scenario adds or removes (such as a booking team); "
                        "staff time freed shows as unused capacity in the cost waterfall and "
                        "saves money only if staffing is reduced or the time is put to other "
                        "use.")

@@ -1,0 +1,257 @@
+"""Central booking: a booking team, or the citizen online, books the talks (QB14 proposal D2).
+
+In the baseline the caseworker who holds a talk books it and rewrites the standard invitation
+letter, as desk work (``talks.booking_minutes`` + ``talks.letter_rewrite_minutes`` per booking,
+:class:`sim.domain.booking.CaseworkerBooks`). Here the booking of a talk in the configured groups
+goes instead
+
+* to the citizen, online, for ``self_booking_share`` of the bookings (stream
+  ``central_booking/self_booking/<group>``): no staff time, no letter;
+* otherwise to a booking team of administrative clerks (staff type ``booking_clerk``, its own
+  pool ``booking_team``, desk work only): each booking is a desk task of ``minutes_per_booking``
+  queued first come, first served for the clerk present who would be free first, so the team has
+  its own capacity, queue and waits. The invitation leaves when the task is done; one that leaves
+  less than ``notice_days`` before the talk's day is a *late invitation* (counted, nothing else);
+* or, with ``team: false`` (or ``members: 0``), to the caseworker as in the baseline.
+
+Bookings of the initial stock at t0 (made before the run began, with no lead time) stay with the
+caseworker when there is no team; with a team they were the team's work before the run and are
+only counted. Rebookings after a no-show or a caseworker's absence take no booking work, as in the
+baseline. Information meetings are not modelled. Seam: who books (``GroupServices.booker``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..config import GROUPS
+from ..domain.staff import DESK_CLOSES, DeskTask
+from ..engine.simpy_shortcuts import URGENT, event_at
+from ..schema import ConfigError, nonneg, probability
+from .common import check_groups
+
+NAME = "central_booking"
+SEAM = "who books"
+
+STAFF_TYPE = "booking_clerk"
+"""The team's staff type (``model.staff_types``: label, hour rate factor; its non-bookable hours
+in ``model.working_time.non_bookable_hours``)."""
+POOL = "booking_team"
+ACTIVITY = "booking_team_booking"
+"""The team's work: calling the citizen in and sending the standard invitation letter."""
+
+COUNTERS = ("bookings", "self_booked", "caseworker_bookings", "team_bookings", "booked_before_run",
+            "invitations_sent", "late_invitations", "invitations_after_talk_day",
+            "tasks_queued_at_end", "minutes_queued_at_end", "tasks_cancelled", "minutes_cancelled")
+"""The mechanism's counters (``Counters.mechanisms["central_booking"]``): bookings in its groups
+during the measured period, by who made them (the citizen online, the caseworker, the team), and
+those of the initial stock made before the run; invitations the team sent, late ones (less than
+``notice_days`` before the talk) and of those the ones sent on or after the talk's day; the team's
+tasks and minutes still queued at the end and those dropped because the spell ended first. With a
+team, ``team_members``, ``team_mean_wait_days`` and ``team_mean_queue_length`` (tasks waiting,
+time-average) are added at the end."""
+
+
+@dataclass
+class Config:
+    """``groups`` whose talks are booked centrally (default: all); ``team``: a booking team
+    books what the citizens do not (false: the caseworker does); ``members``: the team's size
+    (None: ``fte_per_100_caseworkers`` of the caseworkers serving those groups, rounded, at least
+    1; 0: no team); ``minutes_per_booking``: a clerk's minutes per booking; ``notice_days``: days
+    an invitation must leave before the talk; ``self_booking_share``: share of bookings the
+    citizen makes online."""
+
+    groups: list[str] = field(default_factory=lambda: list(GROUPS))
+    team: bool = True
+    members: int | None = nonneg(None)
+    fte_per_100_caseworkers: float = nonneg(3.0)
+    minutes_per_booking: float = nonneg(2.0)
+    notice_days: float = nonneg(3.0)
+    self_booking_share: float = probability(0.0)
+
+    def validate(self, path: str) -> None:
+        check_groups(self.groups, f"{path}.groups")
+
+
+def team_size(config: Config, caseworkers: int) -> int:
+    """The booking team's members: ``members`` if given, else ``fte_per_100_caseworkers`` per
+    100 caseworkers, rounded to whole persons, at least 1 (0 without a team)."""
+    if not config.team:
+        return 0
+    if config.members is not None:
+        return config.members
+    return max(1, int(config.fte_per_100_caseworkers * caseworkers / 100.0 + 0.5))
+
+
+class InvitationTask(DeskTask):
+    """A booking waiting for the team: when it is done the invitation leaves."""
+
+    __slots__ = ("booking", "person", "team")
+
+    def __init__(self, c, b, minutes: float, now: float, team: "BookingTeam"):
+        super().__init__(c.id, c.group, ACTIVITY, minutes, now, None)
+        self.booking = b
+        self.person = c
+        self.team = team
+        self.on_done = self.sent
+
+    def sent(self, t: float) -> None:
+        self.team.sent(self, t)
+
+
+class BookingTeam:
+    """The booking team's pool and what is counted about its work (shared by the groups)."""
+
+    def __init__(self, model, members: int, config: Config, k):
+        self.pool = model.add_pool(POOL, STAFF_TYPE, members, 0.0)
+        self.minutes = config.minutes_per_booking
+        self.notice = config.notice_days
+        self.k = k
+        self.pending: set[InvitationTask] = set()   # queued, not yet sent (or cancelled)
+        self.warmup, self.horizon = model.warmup, model.horizon
+        model.at_warmup_end.append(self.restart)
+        model.at_finish.append(self.finish)
+
+    def member(self, now: float) -> int | None:
+        """The clerk present on the next desk day who would be free first (ties: least work
+        queued); a clerk away is passed over, as a team leader would hand the work on."""
+        pool = self.pool
+        n = pool.n
+        if n == 1:
+            return 0
+        present = pool.present
+        day = int(now)
+        if now - day >= DESK_CLOSES:
+            day += 1
+        while day < len(present) and not any(present[day]):
+            day += 1
+        if day >= len(present):
+            return None                    # nobody present before the end of the run
+        row = present[day]
+        dq = pool.desk_queue
+        free_at, backlog = dq.free_at, dq.backlog
+        best, best_t, best_b = None, 0.0, 0.0
+        for m in range(n):
+            if row[m]:
+                t = free_at[m] if free_at[m] > now else now
+                if best is None or t < best_t - 1e-9 or (t <= best_t + 1e-9
+                                                         and backlog[m] < best_b):
+                    best, best_t, best_b = m, t, backlog[m]
+        return best
+
+    def queue(self, c, b, now: float) -> None:
+        """Booking ``b`` of citizen ``c`` goes to the team's desk queue."""
+        k = self.k
+        k["team_bookings"] += 1
+        if self.minutes <= 0.0:           # no work: the invitation leaves at once
+            self._check(b, now)
+            return
+        task = InvitationTask(c, b, self.minutes, now, self)
+        c.tasks.append(task)               # cancelled if the spell ends first
+        self.pending.add(task)
+        self.pool.enqueue(self.member(now), task)
+
+    def sent(self, task: InvitationTask, t: float) -> None:
+        """The team has done ``task`` at time ``t``: the invitation leaves."""
+        self.pending.discard(task)
+        tasks = task.person.tasks
+        if task in tasks:
+            tasks.remove(task)
+        self.k["invitations_sent"] += 1
+        self._check(task.booking, t)
+
+    def _check(self, b, t: float) -> None:
+        day = b.day
+        if day is not None and day - t < self.notice:
+            k = self.k
+            k["late_invitations"] += 1
+            if t >= day:
+                k["invitations_after_talk_day"] += 1
+
+    def restart(self) -> None:
+        """End of the warm-up: forget the tasks cancelled meanwhile."""
+        self.pending = {t for t in self.pending if not t.cancelled}
+
+    def finish(self) -> None:
+        """End of the run: the work still queued and the work dropped, and the team's waits."""
+        k = self.k
+        for task in self.pending:
+            if task.cancelled:
+                k["tasks_cancelled"] += 1
+                k["minutes_cancelled"] += task.remaining
+            else:
+                k["tasks_queued_at_end"] += 1
+                k["minutes_queued_at_end"] += task.remaining
+        self.pending = set()
+        k["team_members"] = self.pool.n
+        if self.horizon > self.warmup:
+            stats = self.pool.desk_queue.queue_statistics(self.warmup, self.horizon)
+            k["team_mean_wait_days"] = stats["mean_wait"]
+            k["team_mean_queue_length"] = stats["mean_queue_length"]
+
+
+class CentralBooker:
+    """Seam *who books* for one group: the citizen online, the team, or the caseworker."""
+
+    __slots__ = ("env", "inner", "team", "share", "stream", "k", "before_run")
+
+    def __init__(self, env, inner, team: BookingTeam | None, share: float, stream, k,
+                 before_run: list):
+        self.env = env
+        self.inner = inner.booked          # the baseline's booker (the caseworker)
+        self.team = team
+        self.share = share
+        self.stream = stream
+        self.k = k
+        self.before_run = before_run       # [True] until the run starts
+
+    def booked(self, c, b) -> None:
+        """Talk ``b`` of citizen ``c`` was booked: who does the booking work."""
+        k = self.k
+        if self.before_run[0]:             # the initial stock's bookings, made before t0
+            k["booked_before_run"] += 1
+            if self.team is None:
+                self.inner(c, b)
+            return
+        k["bookings"] += 1
+        share = self.share
+        if share > 0.0 and (share >= 1.0 or self.stream.random() < share):
+            k["self_booked"] += 1
+            return
+        if self.team is None:
+            k["caseworker_bookings"] += 1
+            self.inner(c, b)
+        else:
+            self.team.queue(c, b, self.env.now)
+
+
+def install(config: Config, model) -> None:
+    """Make the booking team (if any) and give every group in ``config.groups`` that the
+    jobcenter has the central booker."""
+    groups = [g for g in config.groups if g in model.services]
+    if not groups:
+        return
+    k = model.counters.mechanism(NAME, {ACTIVITY: "admin_around_casework"})
+    for key in COUNTERS:
+        k[key] = 0
+    pools = {id(model.services[g].pool): model.services[g].pool for g in groups}
+    caseworkers = sum(p.n for p in pools.values())
+    members = team_size(config, caseworkers)
+    team = None
+    if members > 0:
+        if STAFF_TYPE not in model.cfg.model.staff_types:
+            raise ConfigError(f"'model.staff_types' has no entry '{STAFF_TYPE}' for the "
+                              f"{NAME} mechanism's booking team; valid: "
+                              + ", ".join(model.cfg.model.staff_types))
+        team = BookingTeam(model, members, config, k)
+    before_run = [True]
+
+    def run_starts(_event) -> None:
+        before_run[0] = False
+
+    # urgent, and scheduled before the model's processes start: it comes first at t0
+    event_at(model.env, 0.0, URGENT).callbacks.append(run_starts)
+    share = config.self_booking_share
+    for g in groups:
+        sv = model.services[g]
+        sv.booker = CentralBooker(model.env, sv.booker, team, share,
+                                  model.streams[f"{NAME}/self_booking/{g}"], k, before_run)
