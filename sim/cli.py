@@ -42,10 +42,14 @@ def _task(cfg) -> None:
     if sim_cfg.jobcenter.is_composite:
         _run_country(sim_cfg, description, run_dir, label)
         return
-    exp = run_experiment(sim_cfg, description, base_cfg, base_description,
-                         progress_factory=ProgressBar if sim_cfg.progress else None,
-                         log=None if not sim_cfg.progress else
-                         (lambda m: print(m, file=sys.stderr, flush=True)))
+    try:
+        check_buildable(sim_cfg)        # a -m sweep's point is composed only here
+        exp = run_experiment(sim_cfg, description, base_cfg, base_description,
+                             progress_factory=ProgressBar if sim_cfg.progress else None,
+                             log=None if not sim_cfg.progress else
+                             (lambda m: print(m, file=sys.stderr, flush=True)))
+    except ConfigError as exc:
+        fail(str(exc))
     metrics = write_experiment(run_dir, exp)
     share = metrics["talks_on_time_share"]
     print(f"{label}: {metrics['citizens_simulated']:,} citizens, "
@@ -83,12 +87,25 @@ def _run_country(cfg, description: dict, run_dir: Path, label: str) -> None:
     print(f"results: {run_dir}")
 
 
+def check_buildable(cfg) -> None:
+    """Build the model once without running it: a mechanism checks there what depends on the
+    jobcenter (a team larger than its pool, a session longer than a working day) and raises a
+    one-line ConfigError, which must come before anything is written. Composite profiles
+    (national) build their members when they run."""
+    if cfg.jobcenter.is_composite:
+        return
+    from .model import Model, paused_cyclic_gc
+
+    with paused_cyclic_gc():
+        Model(cfg, 0).release()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Validate the command line, then hand the run to Hydra."""
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if not any(a in _HYDRA_FLAGS or a.split("=")[0] in _HYDRA_FLAGS for a in argv):
-            compose(argv)
+            check_buildable(compose(argv)[0])
         else:                       # e.g. a -m sweep: Hydra composes each run
             check_keys_only(argv)
     except ConfigError as exc:

@@ -296,6 +296,10 @@ class Model:
             finish()
         self.counters.close(h)
 
+    def release(self) -> None:
+        """Let go of a model that was built but will not be run (see ``_let_go``)."""
+        self._let_go()
+
     def _let_go(self):
         """Break the reference cycles a finished run leaves, so that its memory is freed by
         reference counting as soon as the model is dropped.

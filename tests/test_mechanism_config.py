@@ -115,6 +115,9 @@ INVALID = {
     "moved_path_in_a_sweep": (
         ["-m", "scenario=a1_flex", "model.postponement.max_days=7,14"],
         ["moved to 'mechanisms.postponement.max_days'"]),
+    "mechanism_setting_the_jobcenter_cannot_meet": (   # found when the model is built
+        ["scenario=cph_group_booking", "jobcenter=small", "mechanisms.group_booking.team_size=40"],
+        ["'mechanisms.group_booking.team_size' = 40 is larger than pool"]),
 }
 
 
