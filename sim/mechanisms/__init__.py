@@ -8,9 +8,10 @@ holds
 * ``SEAM``: the seam it fills (see :mod:`sim.seams`), for the documentation and the report;
 * ``Config``: a dataclass of its parameters, built with the strict schema (:mod:`sim.schema`),
   so that a misspelt key or a negative rate fails in one line before anything runs;
-* ``install(config, build)``: called once while the model is built, with the
-  :class:`sim.build.ModelBuilder`; it replaces or wraps the components of the seam for the
-  benefit groups (or pools) it applies to. Nothing of it is looked up again while the model runs.
+* ``install(config, model)``: called once while the :class:`sim.model.Model` is built, before
+  its components are bound; it replaces or wraps the components of the seam for the benefit
+  groups (or pools) it applies to (``model.services[group]``). Nothing of it is looked up again
+  while the model runs.
 
 A scenario switches a mechanism on by naming it under ``mechanisms:`` in its file; the baseline
 switches none on. ``docs/mechanisms.md`` describes each one and how to add a new one.
