@@ -15,9 +15,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-import simpy
-
-from ..engine.simpy_shortcuts import NORMAL, URGENT, mark_triggered
+from ..engine.simpy_shortcuts import NORMAL, URGENT, Triggered
 
 if TYPE_CHECKING:
     from ..config import Reentry
@@ -62,18 +60,17 @@ class Citizen:
         self.services: GroupServices | None = None   # the group's components during a spell
 
 
-class Alarm(simpy.Event):
+class Alarm(Triggered):
     """The moment a citizen has to act next: a triggered event scheduled for that time, whose
     callback (:meth:`Spells.alarm_rings`) carries the spell on."""
 
     def __init__(self, spells: "Spells", citizen: Citizen, delay: float,
                  priority: int = NORMAL, restart: bool = False):
-        self.env = spells.env
-        self.callbacks = [spells.alarm_rings]
-        mark_triggered(self)                # triggered at once, as a Timeout is
+        env = self.env = spells.env
+        self.callbacks = [spells.ring]      # triggered at once (Triggered), as a Timeout is
         self.citizen = citizen
         self.restart = restart              # True: it starts the next spell after time out
-        spells.env.schedule(self, priority, delay)
+        env.schedule(self, priority, delay)
 
 
 class Spells:
@@ -94,7 +91,7 @@ class Spells:
         self.revisitation_after = revisitation_after_days_out
         self.streams = streams
         self.alive: dict[int, Citizen] = {}
-
+        self.ring = self.alarm_rings        # the alarms' callback, bound once
     # ------------------------------------------------------------------ alarms
     def enter(self, c: Citizen, group: str, plan: "SpellPlan", elapsed: float,
               visitation: bool) -> None:

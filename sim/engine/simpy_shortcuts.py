@@ -6,10 +6,12 @@ the public API does not offer cheaply:
 
 * an event at a chosen time *and priority* (the daily round of talks comes after every other
   event of the start of the day), and a citizen's alarm: an event already triggered when it is
-  made, scheduled for a later time, whose callback carries the citizen's spell on. Both set
-  ``_ok`` and ``_value`` by hand, as ``Event.succeed`` does, and schedule the event directly
-  (``env.schedule``). An alarm costs a fraction of a SimPy process per citizen: no generator to
-  resume, no start and end events.
+  made, scheduled for a later time, whose callback carries the citizen's spell on. Both are
+  marked succeeded by hand (``_ok`` and ``_value``, as ``Event.succeed`` sets them) and
+  scheduled directly (``env.schedule``). An alarm costs a fraction of a SimPy process per
+  citizen: no generator to resume, no start and end events. Alarms derive from
+  :class:`Triggered`, whose class attributes make every instance triggered at no cost of its
+  own.
 * at the end of a run, dropping every pending event (``env._queue``) so that a finished model
   holds no reference cycles through events and callbacks and is freed at once.
 
@@ -20,6 +22,18 @@ from __future__ import annotations
 
 import simpy
 from simpy.events import NORMAL, URGENT  # noqa: F401  (re-exported for the model)
+
+
+class Triggered(simpy.Event):
+    """Base of events that are triggered (succeeded, no value) as soon as they exist.
+
+    Subclasses set ``env`` and ``callbacks`` and schedule the event themselves, and do not call
+    ``Event.__init__`` (which would mark the event pending): the class attributes below are what
+    SimPy reads.
+    """
+
+    _ok = True
+    _value = None
 
 
 def mark_triggered(event: simpy.Event) -> None:
