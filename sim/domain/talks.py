@@ -244,8 +244,16 @@ class TalkService:
                     used, NOT_APPLICABLE)
             self.reserve(c, b, self.rebooking_lead, day)
             return
+        pool.talk_used[b.member] += b.minutes
+        self.record_held(c, b, day, day)
+
+    def record_held(self, c: "Citizen", b: "Booking", day: int, start: float) -> None:
+        """Talk ``b`` of citizen ``c`` was held on ``day`` by ``b.member``, from ``start``
+        (days; the log's clock): its minutes, counters, a medical certificate, the log row and
+        the spell effects; then the next talk is booked. The caseworker's minutes of the day
+        (``talk_used``) are the caller's to count."""
+        gc = self.counters
         minutes = b.minutes
-        pool.talk_used[b.member] += minutes
         self.work_preparation += b.preparation
         self.work_documentation += b.documentation
         self.work_reception_walk += b.extra
@@ -255,7 +263,7 @@ class TalkService:
             gc.in_person_talk_minutes += b.talk
         if self.cert_share > 0.0 and self.s_certificate.random() < self.cert_share:
             self.certificates["follow_up"] += 1
-            pool.add_background(b.member, "certificate_handling", self.cert_minutes)
+            self.pool.add_background(b.member, "certificate_handling", self.cert_minutes)
         on_time = day <= b.due
         gc.talks_held += 1
         gc.talks_on_time += on_time
@@ -263,9 +271,10 @@ class TalkService:
         gc.phone_talks += b.phone
         gc.talk_minutes += b.talk
         gc.talk_total_minutes += minutes
+        log = self.log
         if log.enabled:
-            log.add(c.id, c.group, "talk", day, day + minutes / 1440.0, pool.labels[b.member],
-                    minutes, int(on_time))
+            log.add(c.id, c.group, "talk", start, start + minutes / 1440.0,
+                    self.pool.labels[b.member], minutes, int(on_time))
         c.last_talk_day = day
         c.talk = None
         for effect in self.held:

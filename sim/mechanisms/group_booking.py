@@ -153,7 +153,7 @@ class GroupSessions:
 
     def __init__(self, group: str, config: Config, sv, model, counters: dict):
         self.group = group
-        self.pool = pool = sv.pool
+        self.pool = sv.pool
         self.window, self.team_size, self.seats = config.session(group)
         self.first_part = config.first_part_days
         self.weekdays = frozenset(config.weekdays)
@@ -172,7 +172,6 @@ class GroupSessions:
         self.no_show_share = beh.no_show_share
         self.s_arrival = model.streams[f"{NAME}/arrival/{group}"]
         self.s_no_show = model.streams[f"{NAME}/no_show/{group}"]
-        self.s_certificate = model.streams[f"{NAME}/certificate/{group}"]
         self.booking_lead = practice.booking_lead_days
         self.env = model.env
         self.horizon = model.horizon
@@ -504,37 +503,11 @@ class GroupSessions:
         # every talk held: the talk service's counters and log row, then the next booking
         start_of_day = day + WINDOW_STARTS_MINUTE / 1440.0
         talk_minutes = 0.0
-        held = talks.held
+        on_time = 0
         for b, start in shown:
-            c = b.citizen
-            minutes = b.minutes
-            talk_minutes += minutes
-            talks.work_preparation += b.preparation
-            talks.work_documentation += b.documentation
-            talks.work_reception_walk += b.extra
-            if not b.phone:
-                talks.admin.registrations += 1
-                gc.in_person_talks += 1
-                gc.in_person_talk_minutes += b.talk
-            if talks.cert_share > 0.0 and self.s_certificate.random() < talks.cert_share:
-                talks.certificates["follow_up"] += 1
-                pool.add_background(b.member, "certificate_handling", talks.cert_minutes)
-            on_time = day <= b.due
-            gc.talks_held += 1
-            gc.talks_on_time += on_time
-            gc.talks_postponed += b.postponed
-            gc.phone_talks += b.phone
-            gc.talk_minutes += b.talk
-            gc.talk_total_minutes += minutes
-            if log.enabled:
-                t0 = start_of_day + start / 1440.0
-                log.add(c.id, c.group, "talk", t0, t0 + minutes / 1440.0, labels[b.member],
-                        minutes, int(on_time))
-            c.last_talk_day = day
-            c.talk = None
-            for effect in held:
-                effect(c, day, on_time)
-            c.services.next_talk(c, day)
+            talk_minutes += b.minutes
+            on_time += day <= b.due
+            talks.record_held(b.citizen, b, day, start_of_day + start / 1440.0)
         resource = "+".join(labels[m] for m in team)
         if log.enabled:
             span = max(window, max(clock))
@@ -552,7 +525,7 @@ class GroupSessions:
         cn["seats_called"] += len(seats)
         cn["shows"] += len(shown)
         cn["no_shows"] += len(missing)
-        cn["talks_on_time"] += sum(day <= b.due for b, _ in shown)
+        cn["talks_on_time"] += on_time
         cn["team_minutes_reserved"] += reserved
         cn["team_minutes_absent"] += absent
         cn["team_minutes_used"] += used_total
