@@ -324,6 +324,7 @@ class Model:
                 for task in queue:
                     task.on_done = None
         self.daily_round.diary = []
+        self.spells.ring = None               # the bound callback refers to the spells
         for sv in self.services.values():     # components refer to their group's services
             sv.__dict__.clear()
         self.services.clear()
