@@ -2,8 +2,8 @@
 
 A run of a scenario is an *experiment*: replications ``0, 1, 2, ...`` of the scenario and of the
 baseline. Replication ``i`` of either side uses the random streams keyed by (seed, ``i``, stream
-name) (:mod:`sim.engine.streams`), so both sides see the same citizens, arrivals and durations wherever
-the scenario does not change them (common random numbers), and the paired difference
+name) (:mod:`sim.engine.streams`), so both sides see the same citizens, arrivals and durations
+wherever the scenario does not change them (common random numbers), and the paired difference
 ``scenario_i - baseline_i`` varies far less than either side.
 
 * The baseline configuration is the scenario's composed configuration with ``scenario=baseline``
