@@ -34,8 +34,9 @@ class GroupServices:
     * ``talk_format`` (``booking(c, due, target, postponed) -> Booking``),
     * ``booking_policy`` (``reserve(c, booking, lead_days, now)``),
     * ``booker`` (who books: ``booked(c, booking)``),
-    * ``caseload`` (``assign(c, now) -> member or None``), with the hooks
-      ``before_booking`` (``f(c, now)``) and ``booking_adjusters`` (``f(c, booking)``),
+    * ``caseload`` (``assign(c, now) -> member or None``),
+    * ``booking_adjusters``: hooks ``f(c, booking, now)`` run on each new booking before it is
+      reserved (a caseload policy's shorter talks, a caseworker given to a long-term citizen),
     * ``next_talk`` (``f(c, now, lead=None)``: book the next contact; the talk service's
       ``book_next`` unless a mechanism replaces the one-to-one talks of a part of the spell),
     * ``hold`` (``f(c, day)``: the booked day has come),
@@ -55,7 +56,6 @@ class GroupServices:
         self.booking_policy: AppointmentBooking
         self.booker: CaseworkerBooks
         self.caseload: FixedCaseload
-        self.before_booking: list[Callable[["Citizen", float], None]] = []
         self.booking_adjusters: list[Callable] = []
         self.next_talk: Callable = talks.book_next
         self.hold: Callable[["Citizen", int], None] = talks.hold
@@ -74,5 +74,5 @@ class GroupServices:
         """Bind the components for the run (call once, after every mechanism is installed)."""
         self.talks.bind(self.deadlines, self.talk_format, self.booking_policy.reserve,
                         self.booker.booked,
-                        tuple(self.before_booking), tuple(self.booking_adjusters),
+                        tuple(self.booking_adjusters),
                         tuple(self.effects.talk_held))

@@ -166,17 +166,16 @@ class TalkService:
         self.certificates = certificates         # purchases by kind (the run's counters)
         self.reset()
 
-    def bind(self, deadlines, talk_format, reserve, booked, prepare: tuple, adjust: tuple,
-             held: tuple) -> None:
+    def bind(self, deadlines, talk_format, reserve, booked, adjust: tuple, held: tuple) -> None:
         """Fix the parts: ``deadlines.next``, ``talk_format.booking``, the booking policy's
-        ``reserve``, the booker's ``booked``; hooks run before a booking is made (``prepare``:
-        ``f(c, now)``), on each new booking (``adjust``: ``f(c, booking)``) and after a talk is
-        held (``held``: ``f(c, day, on_time)``, the spell effects)."""
+        ``reserve``, the booker's ``booked``; hooks run on each new booking before it is
+        reserved (``adjust``: ``f(c, booking, now)``) and after a talk is held (``held``:
+        ``f(c, day, on_time)``, the spell effects)."""
         self.next_deadline = deadlines.next
         self.new_booking = talk_format.booking
         self.reserve = reserve
         self.booked = booked
-        self.prepare, self.adjust, self.held = prepare, adjust, held
+        self.adjust, self.held = adjust, held
 
     def reset(self) -> None:
         """Zero the summed talk minutes (start of the run or end of the warm-up)."""
@@ -199,12 +198,10 @@ class TalkService:
     def book_next(self, c: "Citizen", now: float, lead: int | None = None) -> None:
         """Draw the next mandated talk of the spell and book it, at least ``lead`` days ahead
         (default: the practice's booking lead time); ``now`` is the time."""
-        for prepare in self.prepare:
-            prepare(c, now)
         due, target, postponed = self.next_deadline(c)
         b = self.new_booking(c, due, target, postponed)
         for adjust in self.adjust:
-            adjust(c, b)
+            adjust(c, b, now)
         c.talk = b
         self.reserve(c, b, self.booking_lead if lead is None else lead, now)
         self.booked(c, b)

@@ -25,7 +25,7 @@ session left with nobody called is called off.
 
 Seams (:class:`sim.domain.services.GroupServices`): the booking policy (seats; other bookings go to
 the previous policy), the caseload policy (no caseworker during the first part) with a
-``before_booking`` hook, and ``hold`` (a seat's day holds its whole session; other bookings go to
+booking adjuster, and ``hold`` (a seat's day holds its whole session; other bookings go to
 the previous ``hold``).
 
 Time accounting of a session, for each team member present: the window is reserved in the book
@@ -147,7 +147,7 @@ class GroupSessions:
 
     ``reserve`` seats a first-part citizen in a session (others: the previous policy);
     ``assign`` gives no caseworker to a spell starting inside the first part;
-    ``fix_after_first_part`` (a ``before_booking`` hook) gives one once the spell is past it;
+    ``fix_after_first_part`` (a booking adjuster) gives one once the spell is past it;
     ``hold`` holds a seat's session on its day (other bookings: the previous ``hold``).
     """
 
@@ -192,9 +192,10 @@ class GroupSessions:
             return None
         return self.inner_caseload.assign(c, now)
 
-    def fix_after_first_part(self, c, now: float) -> None:
-        """Before a booking: a citizen without a caseworker whose spell is past the first part
-        gets one (the previous caseload policy's choice) and leaves the shared pool."""
+    def fix_after_first_part(self, c, b, now: float) -> None:
+        """On a new booking, before it is reserved: a citizen without a caseworker whose spell
+        is past the first part gets one (the previous caseload policy's choice) and leaves the
+        shared pool."""
         if c.member is None and now - c.spell_start >= self.first_part:
             member = self.inner_caseload.assign(c, now)
             if member is not None:
@@ -595,7 +596,7 @@ def install(config: Config, model) -> dict[str, GroupSessions]:
         sv.booking_policy = sessions
         sv.caseload = sessions
         sv.hold = sessions.hold
-        sv.before_booking.append(sessions.fix_after_first_part)
+        sv.booking_adjusters.append(sessions.fix_after_first_part)
         model.at_warmup_end.append(sessions.records.clear)
         installed[g] = sessions
     return installed

@@ -65,21 +65,19 @@ class SharedCaseload:
                 return self.pool.assign()
         return None
 
-    def fix_long_term(self, c, now: float) -> None:
-        """Before a booking: a shared citizen whose spell has become long-term gets a
-        caseworker of their own."""
-        if c.member is None and now - c.spell_start > self.fixed_after_days:
-            pool = self.pool
-            pool.leave(None, c.contact_rate, c.contact_minutes)
-            c.member = pool.assign()
-            pool.join(c.member, c.contact_rate, c.contact_minutes)
-
-    def shorten(self, c, b) -> None:
-        """On a new booking of a shared citizen: fewer minutes of preparation and
-        documentation."""
+    def adjust(self, c, b, now: float) -> None:
+        """On a new booking of a shared citizen: a caseworker of their own if the group keeps
+        long-term citizens fixed and the spell has become long-term; otherwise fewer minutes of
+        preparation and documentation."""
         if c.member is None:
+            if self.keep_fixed and now - c.spell_start > self.fixed_after_days:
+                pool = self.pool
+                pool.leave(None, c.contact_rate, c.contact_minutes)
+                c.member = pool.assign()
+                pool.join(c.member, c.contact_rate, c.contact_minutes)
+                return
             desk = b.preparation + b.documentation
-            if desk > 0.0:
+            if desk > 0.0 and self.saved > 0.0:
                 b.shorten_desk_minutes(1.0 - min(self.saved, desk) / desk)
 
 
@@ -92,7 +90,5 @@ def install(config: Config, model) -> None:
             continue
         policy = SharedCaseload(sv.pool, config, g in keep, model.streams[f"at_risk/{g}"])
         sv.caseload = policy
-        if policy.keep_fixed:
-            sv.before_booking.append(policy.fix_long_term)
-        if policy.saved > 0.0:
-            sv.booking_adjusters.append(policy.shorten)
+        if policy.keep_fixed or policy.saved > 0.0:
+            sv.booking_adjusters.append(policy.adjust)
