@@ -56,7 +56,11 @@ class BookingPolicy(Protocol):
         and put the booking in the daily round's diary for that day."""
 
     def cancel(self, c: "Citizen", b: "Booking") -> None:
-        """The spell ended before the talk: give its reserved time back."""
+        """The talk will not be held as booked (the spell ended, or it gives way to other work
+        and is reserved again): give its reserved time back."""
+
+    def holds_time(self, b: "Booking") -> bool:
+        """True if ``b`` holds ``b.minutes`` of ``b.member``'s appointment book on ``b.day``."""
 
 
 class Booker(Protocol):

@@ -58,6 +58,24 @@ class AppointmentBook:
         # than this can take a day by the long-talk rule (see _room)
         self._min_full = min(self.appt_full) if self.n else 0.0
 
+    def has_room(self, day: int, m: int, minutes: float) -> bool:
+        """True if member ``m``'s book has room for ``minutes`` on ``day`` (for a talk longer
+        than a whole day's appointment time: the day is empty and its desk time holds the
+        rest)."""
+        return self._room(day, m, minutes)
+
+    def members_with_room(self, day: int, minutes: float, today: int,
+                          exclude=()) -> list[int]:
+        """The members with room for ``minutes`` on ``day``, most free appointment minutes first
+        (ties: the lower number), without those in ``exclude``; on ``today`` or earlier,
+        members off sick are passed over (sickness is not known ahead)."""
+        row = self.appt[day]
+        sick = self.sick[day] if day <= today else None
+        found = [m for m in range(self.n) if m not in exclude
+                 and (sick is None or not sick[m]) and self._room(day, m, minutes)]
+        found.sort(key=lambda m: -row[m])
+        return found
+
     def _room(self, day: int, m: int, minutes: float) -> bool:
         free = self.appt[day][m]
         if free >= minutes:

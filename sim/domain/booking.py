@@ -75,9 +75,15 @@ class AppointmentBooking:
             todays.append(b)
 
     def cancel(self, c: "Citizen", b: "Booking") -> None:
-        """The citizen's spell ended before talk ``b``: its appointment time is given back."""
+        """Talk ``b`` will not be held as booked (the spell ended, or the talk gives way to
+        other work and is booked again): its appointment time is given back."""
         if b.day is not None:
             self.pool.release(b.day, b.member, b.minutes)
+
+    def holds_time(self, b: "Booking") -> bool:
+        """True if booking ``b`` holds ``b.minutes`` of ``b.member``'s appointment book on
+        ``b.day`` (so that cancelling it gives that time back)."""
+        return b.day is not None and b.member is not None
 
 
 class CaseworkerBooks:

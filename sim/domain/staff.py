@@ -180,6 +180,13 @@ class StaffPool(AppointmentBook):
         m = cl.index(min(cl))
         return m
 
+    def reassign(self, c, member: int | None) -> None:
+        """Citizen ``c`` of this pool gets caseworker ``member`` (None: the shared pool) instead
+        of the one they had, with their caseload and unplanned contacts."""
+        self.leave(c.member, c.contact_rate, c.contact_minutes)
+        c.member = member
+        self.join(member, c.contact_rate, c.contact_minutes)
+
     def join(self, member: int | None, rate: float, minutes: float) -> None:
         """A citizen joins ``member``'s caseload (None: the shared pool)."""
         if member is None:
@@ -205,10 +212,35 @@ class StaffPool(AppointmentBook):
         """The member with the fewest minutes of desk work queued."""
         return self.desk_queue.least_backlog()
 
-    def enqueue(self, member: int | None, task: DeskTask) -> None:
-        """Queue ``task`` for ``member`` (None: whoever would be free first; with no staff at
-        all the task is never done)."""
+    def enqueue(self, member: int | None, task: DeskTask,
+                among: list[int] | None = None) -> None:
+        """Queue ``task`` for ``member`` (None: whoever of ``among``, default all, would be free
+        first; with no staff at all the task is never done)."""
+        if member is None and among:
+            member = self.desk_queue.route(task.requested, among)
         self.desk_queue.submit(task, member)
+
+    def present_at_next_desk_hours(self, now: float) -> list[int]:
+        """The members present on the first working day, from time ``now`` (days) on, whose desk
+        hours are still to come (empty: nobody before the end of the run)."""
+        day = int(now)
+        if now - day >= DESK_CLOSES:
+            day += 1
+        present = self.present
+        while day < len(present):
+            row = present[day]
+            if any(row):
+                return [m for m, p in enumerate(row) if p]
+            day += 1
+        return []
+
+    def use_desk_time(self, day: int, member: int, minutes: float) -> float:
+        """Take up to ``minutes`` of ``member``'s free desk time on ``day`` (work that runs over
+        its appointment); returns the minutes taken."""
+        row = self.desk[day]
+        took = minutes if minutes < row[member] else max(row[member], 0.0)
+        row[member] -= took
+        return took
 
     def add_background(self, member: int | None, activity: str, minutes: float) -> None:
         """Work with no one waiting for it (booking, letters): done when desk time allows."""

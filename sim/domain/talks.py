@@ -309,6 +309,13 @@ class DailyRound:
                 raise RuntimeError(f"talk booked on day {day} after that day's talks were held")
             todays.append(b)
 
+    def standing(self, day: int) -> list[Booking]:
+        """The bookings still to be held on ``day`` (not moved, cancelled or replaced since;
+        the round's own test), in order of booking."""
+        todays = self.diary[day] or []
+        return [b for b in todays
+                if b.citizen.talk is b and (b.day == day or (b.day is None and b.due == day))]
+
     def process(self):
         """The SimPy process of the round (start it after the initial stock is in)."""
         env, diary = self.env, self.diary

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from array import array
 from collections import deque
-from typing import Callable
+from typing import Callable, Iterable
 
 MINUTES_PER_DAY = 1440.0
 _EPS = 1e-9
@@ -62,8 +62,9 @@ class ServerPool:
         self._waiting: dict[int, float] = {}  # id(job) -> arrival, for jobs not yet started
 
     # ------------------------------------------------------------------ arrivals
-    def route(self, arrival: float) -> int:
-        """The server that would start a job arriving at ``arrival`` first.
+    def route(self, arrival: float, servers: Iterable[int] | None = None) -> int:
+        """The server (of ``servers``, default all; not empty) that would start a job arriving at
+        ``arrival`` first.
 
         Each server's ``free_at`` is when it would finish the work given to it if it went on
         working at the speed of its last window; it is set right after every window. Servers
@@ -73,8 +74,9 @@ class ServerPool:
         servers would send the job (the Kiefer-Wolfowitz recursion).
         """
         best, best_t, best_b = 0, None, 0.0
-        backlog = self.backlog
-        for i, f in enumerate(self.free_at):
+        backlog, free_at = self.backlog, self.free_at
+        for i in range(self.n) if servers is None else servers:
+            f = free_at[i]
             t = f if f > arrival else arrival
             if best_t is None or t < best_t - _EPS or (t <= best_t + _EPS and backlog[i] < best_b):
                 best, best_t, best_b = i, t, backlog[i]

@@ -71,10 +71,7 @@ class SharedCaseload:
         preparation and documentation."""
         if c.member is None:
             if self.keep_fixed and now - c.spell_start > self.fixed_after_days:
-                pool = self.pool
-                pool.leave(None, c.contact_rate, c.contact_minutes)
-                c.member = pool.assign()
-                pool.join(c.member, c.contact_rate, c.contact_minutes)
+                self.pool.reassign(c, self.pool.assign())
                 return
             desk = b.preparation + b.documentation
             if desk > 0.0 and self.saved > 0.0:
