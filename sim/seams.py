@@ -33,6 +33,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+SEAMS = ("deadlines", "talk format", "booking policy", "who books", "caseload policy",
+         "contact plan", "holding a talk", "offer provider", "desk-work routing",
+         "decision path", "reassessment", "spell effects")
+"""The seams' names, as a mechanism module's ``SEAM`` gives the one it fills."""
+
 if TYPE_CHECKING:
     from .domain.spells import Citizen
     from .domain.staff import StaffPool

@@ -262,3 +262,11 @@ def test_baseline_copy_reproduces_the_baseline_exactly(simulate):
         h.pop("scenario")
     assert ha == hb
     pd.testing.assert_frame_equal(group_summary(a), group_summary(b))
+
+
+def test_a_reassessment_needing_no_caseworker_time_is_decided_at_once(simulate):
+    # with no hours of desk work, a changed assessment still ends the spell (it used to wait
+    # for desk work that was never queued)
+    r = simulate("jobcenter=small", "horizon_days=400", "event_log=false",
+                 "model.ly_reassessment.hours=0", "model.ly_reassessment.changes_assessment_share=1")
+    assert r.counters.groups["ly"].exits["reassessed"] > 0

@@ -89,7 +89,9 @@ class AppointmentBooking:
 class CaseworkerBooks:
     """Seam *who books*, the baseline: the caseworker who holds the talk books it and writes
     the invitation letter, as desk work of the day (``talks.booking_minutes`` and
-    ``talks.letter_rewrite_minutes`` per booking, QB14 3)."""
+    ``talks.letter_rewrite_minutes`` per booking, QB14 3). The pool turns each caseworker's
+    count of bookings into that work when the day's desk hours end (``StaffPool.booking_work``,
+    set here)."""
 
     __slots__ = ("pool",)
 
@@ -100,7 +102,8 @@ class CaseworkerBooks:
             ("invitation_letter", practice.letter_rewrite_minutes)) if mins > 0)
 
     def booked(self, c: "Citizen", b: "Booking") -> None:
-        """Talk ``b`` was booked: its booking work goes to the caseworker's desk."""
+        """Talk ``b`` was booked: count it for its caseworker (or the citizen's), whose desk gets
+        its booking work at the end of the day."""
         member = b.member if b.member is not None else c.member
         if member is not None:
             self.pool.bookings[member] += 1

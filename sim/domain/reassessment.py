@@ -62,6 +62,8 @@ class FormalReassessment:
             task = DeskTask(c.id, self.group, "ly_reassessment", ra.hours * 60.0, now, done)
             c.tasks.append(task)
             pool.enqueue(member, task)
+        elif ra.hours <= 0:
+            done(now)                  # no caseworker time needed: decided at once
 
 
 class NoReassessment:

@@ -5,7 +5,7 @@ caseload, a central booking team, ...). Each lives in its own module of this pac
 holds
 
 * ``NAME``: the name scenario files and the command line use (``mechanisms.<NAME>.<key>``);
-* ``SEAM``: the seam it fills (see :mod:`sim.seams`), for the documentation and the report;
+* ``SEAM``: the seam it fills (one of :data:`sim.seams.SEAMS`), for the documentation;
 * ``Config``: a dataclass of its parameters, built with the strict schema (:mod:`sim.schema`),
   so that a misspelt key or a negative rate fails in one line before anything runs;
 * ``install(config, model)``: called once while the :class:`sim.model.Model` is built, before

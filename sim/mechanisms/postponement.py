@@ -4,7 +4,7 @@ A due follow-up talk may move back by ``max_days`` when the case awaits new info
 doctor, an operation, a clarification; for unemployment insurance a parallel a-kasse talk just
 held). The next talk is then due one full cadence interval after the postponed one, so
 postponement thins the talks of a spell, and some spells end inside the window without the
-talk. Seam: the deadlines of a group's talks (:class:`sim.domain.talks.Deadlines`).
+talk. Seam: the deadlines of a group's talks (:class:`sim.seams.Deadlines`).
 """
 from __future__ import annotations
 

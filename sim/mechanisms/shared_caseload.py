@@ -5,7 +5,7 @@ that caseworker is ill on the day a colleague with room takes the talk instead o
 Total time per talk (preparation and documentation) is ``talk_minutes_saved`` shorter. Citizens
 judged at risk of long-term unemployment (``at_risk_fixed_share`` of new spells) keep a fixed
 caseworker, and so do citizens once their spell is ``fixed_after_days`` old. Seam: the caseload
-policy of a group (:class:`sim.domain.caseload.CaseloadPolicy`).
+policy of a group (:class:`sim.seams.CaseloadPolicy`).
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from ..schema import nonneg, probability
 from .common import check_groups
 
 NAME = "shared_caseload"
-SEAM = "caseload"
+SEAM = "caseload policy"
 
 
 @dataclass
