@@ -22,6 +22,23 @@ if TYPE_CHECKING:
     from .talks import Booking, DailyRound
 
 
+def earliest_day(lead_days: int, now: float) -> int:
+    """The first day a talk booked at time ``now`` may be held: ``lead_days`` ahead (0: today
+    itself, when the day has not begun; otherwise tomorrow at the earliest)."""
+    today = int(now)
+    return today + lead_days if lead_days > 0 or now == today else today + 1
+
+
+def unbookable(b: "Booking", earliest: int) -> int:
+    """Booking ``b`` found no staff time anywhere: it cannot be held, and comes up on its
+    deadline (no earlier than ``earliest``) to be counted as missed. Returns that day."""
+    b.day = b.member = None
+    if b.due < earliest:
+        b.due = earliest
+    b.target = b.due
+    return b.due
+
+
 class AppointmentBooking:
     """Seam *booking policy*, the baseline: a talk goes into a caseworker's appointment book.
 
@@ -44,6 +61,7 @@ class AppointmentBooking:
         (0: today itself, when the day has not begun), and in the diary for its day; ``now``
         is the time."""
         today = int(now)
+        # earliest_day, inline (it runs for every booking and rebooking)
         earliest = today + lead_days if lead_days > 0 or now == today else today + 1
         pool = self.pool
         if b.minutes > pool.longest_talk > 0.0:
@@ -57,14 +75,10 @@ class AppointmentBooking:
             day = pool.book_fixed(c.member, b.target, earliest, b.minutes, self.latest_timely)
             member = c.member
         if day is None:                   # no caseworker time anywhere: the talk cannot be held
-            member = None
-            if b.due < earliest:
-                b.due = earliest
-            b.target = b.due
-            comes_up = b.due              # counted as missed on its deadline
+            comes_up = unbookable(b, earliest)
         else:
             comes_up = day
-        b.day, b.member = day, member
+            b.day, b.member = day, member
         # DailyRound.add, inline (one call fewer for every booking and rebooking)
         rnd = self.round
         if comes_up < rnd.horizon:

@@ -24,7 +24,7 @@ time reaches its day (its window goes back to the books). A cancelled spell free
 session left with nobody called is called off.
 
 Seams (:class:`sim.domain.services.GroupServices`): the booking policy (seats; other bookings go to
-the previous policy), the caseload policy (no caseworker during the first part) with a
+the previous policy; a seat holds no time of its own, ``holds_time`` False), the caseload policy (no caseworker during the first part) with a
 booking adjuster, and ``hold`` (a seat's day holds its whole session; other bookings go to
 the previous ``hold``).
 
@@ -41,15 +41,15 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, bisect_right, insort
 from dataclasses import dataclass, field
-from heapq import nlargest
 from typing import NamedTuple
 
+from ..domain.booking import AppointmentBooking, earliest_day, unbookable
 from ..engine.metrics import NOT_APPLICABLE
 from ..schema import ConfigError, nonneg, positive
 from .common import check_groups
 
 NAME = "group_booking"
-SEAM = "booking_policy"
+SEAM = "booking policy"
 
 WINDOW_STARTS_MINUTE = 9 * 60
 """The window opens at 9.00 (CPH: a 9-11 window). Only the event log's clock uses it: the model's
@@ -127,19 +127,17 @@ class SessionRecord(NamedTuple):
     overrun: float
     returned: float       # window minutes left over, given back to the book
     deferred: float       # overrun queued as documentation desk work
-    talk_minutes: float   # the held talks' booking minutes, summed talk by talk
 
 
 class Session:
     """A window on ``day`` reserved in the books of ``team``, with the bookings of its seats."""
 
-    __slots__ = ("day", "team", "seats", "held")
+    __slots__ = ("day", "team", "seats")
 
     def __init__(self, day: int, team: list[int]):
         self.day = day
         self.team = team
         self.seats: list = []
-        self.held = False
 
 
 class GroupSessions:
@@ -157,22 +155,27 @@ class GroupSessions:
         self.window, self.team_size, self.seats = config.session(group)
         self.first_part = config.first_part_days
         self.weekdays = frozenset(config.weekdays)
-        self.inner_reserve = sv.booking_policy.reserve
-        self.inner_cancel = sv.booking_policy.cancel
+        inner = sv.booking_policy
+        self.inner_reserve = inner.reserve
+        self.inner_cancel = inner.cancel
+        self.inner_holds_time = inner.holds_time
         self.inner_caseload = sv.caseload
         self.inner_hold = sv.hold
         self.talks = sv.talks
         self.round = model.daily_round
         self.log = model.log
         self.counters = counters
-        practice = model.cfg.model.talks
-        self.latest_timely = practice.booking_rule == "latest_timely"
-        self.rebooking_lead = practice.rebooking_lead_days
-        beh = model.cfg.model.groups[group]
-        self.no_show_share = beh.no_show_share
+        # the booking rule of the policy wrapped (the practice's, if it is not the baseline's);
+        # lead times and the no-show share of the group's talk service
+        if isinstance(inner, AppointmentBooking):
+            self.latest_timely = inner.latest_timely
+        else:
+            self.latest_timely = model.cfg.model.talks.booking_rule == "latest_timely"
+        self.booking_lead = sv.talks.booking_lead
+        self.rebooking_lead = sv.talks.rebooking_lead
+        self.no_show_share = sv.talks.no_show_share
         self.s_arrival = model.streams[f"{NAME}/arrival/{group}"]
         self.s_no_show = model.streams[f"{NAME}/no_show/{group}"]
-        self.booking_lead = practice.booking_lead_days
         self.env = model.env
         self.horizon = model.horizon
         self.plan_ahead = config.plan_ahead_days
@@ -199,10 +202,7 @@ class GroupSessions:
         if c.member is None and now - c.spell_start >= self.first_part:
             member = self.inner_caseload.assign(c, now)
             if member is not None:
-                pool = self.pool
-                pool.leave(None, c.contact_rate, c.contact_minutes)
-                c.member = member
-                pool.join(member, c.contact_rate, c.contact_minutes)
+                self.pool.reassign(c, member)
                 self.counters["fixed_after_first_part"] += 1
 
     # ------------------------------------------------------------------ booking
@@ -213,18 +213,14 @@ class GroupSessions:
             self.inner_reserve(c, b, lead_days, now)
             return
         today = int(now)
-        earliest = today + lead_days if lead_days > 0 or now == today else today + 1
+        earliest = earliest_day(lead_days, now)
         cn = self.counters
         if now > 0.0:
             self.seat_demand[today] += 1
         s = self._find_session(b.target, earliest, today)
         if s is None:                # no team can be formed anywhere: the talk cannot be held
-            b.day = b.member = None
-            if b.due < earliest:
-                b.due = earliest
-            b.target = b.due
             cn["seats_unbookable"] += 1
-            self.round.add(b.due, b)   # counted as missed on its deadline
+            self.round.add(unbookable(b, earliest), b)   # counted as missed on its deadline
             return
         seats = s.seats
         seats.append(b)
@@ -258,13 +254,19 @@ class GroupSessions:
         elif was_full:
             self._open(s)
 
+    def holds_time(self, b) -> bool:
+        """True if booking ``b`` holds ``b.minutes`` of ``b.member``'s book on ``b.day``: never
+        for a seat (its session's window holds the time), else as the previous policy says."""
+        if b in self.session_of:
+            return False
+        return self.inner_holds_time(b)
+
     def _call_off(self, s: Session) -> None:
         """Session ``s`` (no longer open for seats) will not be held: its window is given back
         to the team's books."""
         pool, w = self.pool, self.window
         for m in s.team:
             pool.release(s.day, m, w)
-        s.held = True
         self._forget(s)
         self.counters["sessions_called_off"] += 1
         self.counters["team_minutes_called_off"] += w * len(s.team)
@@ -333,18 +335,13 @@ class GroupSessions:
         (on today, members off sick are passed over): those with most free appointment time."""
         if day % 7 not in self.weekdays:
             return None
-        pool, w = self.pool, self.window - _EPS
-        row = pool.appt[day]
-        if max(row) < w:                 # the common case in a full book: nobody has the window
-            return None
-        free = [m for m, f in enumerate(row) if f >= w]
-        if day <= today:
-            sick = pool.sick[day]
-            free = [m for m in free if not sick[m]]
+        pool = self.pool
+        if max(pool.appt[day]) < self.window - _EPS:   # the common case in a full book: nobody
+            return None                                # has the window
+        free = self._with_window(day, today)
         if len(free) < self.team_size:
             return None
-        # the members with most room (ties: the first), as sorted(...)[:team_size] would give
-        team = nlargest(self.team_size, free, key=row.__getitem__)
+        team = free[:self.team_size]     # the members with most room (ties: the lower number)
         for m in team:
             pool.take(day, m, self.window)
         s = Session(day, team)
@@ -352,6 +349,16 @@ class GroupSessions:
         self.live.setdefault(day, []).append(s)
         self.counters["sessions_opened"] += 1
         return s
+
+    def _with_window(self, day: int, today: int, exclude=()) -> list[int]:
+        """The members (not in ``exclude``) with the whole window free in their appointment
+        time on ``day``, less a rounding margin, most free minutes first (ties: the lower
+        number); on ``today`` or earlier those off sick are passed over. A window is held in
+        appointment time: the long-talk rule of ``members_with_room`` (a day's appointment time
+        and desk time together) does not apply to it."""
+        w = self.window - _EPS
+        row = self.pool.appt[day]
+        return [m for m in self.pool.members_with_room(day, w, today, exclude) if row[m] >= w]
 
     # ------------------------------------------------------------------ the session plan
     def start_plan(self) -> None:
@@ -399,29 +406,45 @@ class GroupSessions:
             self._hold_session(s, day)
 
     def _stand_in(self, s: Session, day: int) -> int | None:
-        """A colleague outside the team, present today with the window free (most room first)."""
-        pool, w = self.pool, self.window - _EPS
-        present, row = pool.present[day], pool.appt[day]
-        best = None
-        for m, f in enumerate(row):
-            if f >= w and present[m] and m not in s.team and (best is None or f > row[best]):
-                best = m
-        return best
+        """A colleague outside the team, present today with the window free (most room first,
+        ties: the lower number)."""
+        free = self._with_window(day, day, exclude=s.team)
+        return free[0] if free else None
 
     def _hold_session(self, s: Session, day: int) -> None:
-        """Hold session ``s`` today: arrivals, no-shows, the team's queue, the time accounting,
-        each talk's counters and log row, the citizens' next bookings."""
-        cn, pool, talks = self.counters, self.pool, self.talks
-        gc, log, labels = talks.counters, self.log, pool.labels
-        window = self.window
+        """Hold session ``s`` today: the team present (or a stand-in; with nobody the seats are
+        called again), the citizens' arrival and the team's queue, the team's time, each talk's
+        bookkeeping and the session's log row, the no-shows called again, the counters and the
+        session's record."""
+        self._take_down(s)
+        team, reserved, absent = self._team_present(s, day)
+        if not team:
+            self._call_again_absent(s, day, reserved, absent)
+            return
+        clock, shown, missing = self._receive(s.seats, team)
+        in_window, overrun, returned, deferred = self._account_time(day, team, clock)
+        used = in_window + overrun
+        resource = self._record_talks(day, team, clock, shown, used)
+        self._call_again_no_shows(missing, day, resource)
+        rec = SessionRecord(self.group, day, len(s.seats), len(shown), len(missing), len(team),
+                            reserved, absent, used, in_window, overrun, returned, deferred)
+        self._count(rec)
+        self.records.append(rec)
+
+    def _take_down(self, s: Session) -> None:
+        """``s`` is being held: no longer open for seats, live, nor the session of its seats."""
         if len(s.seats) < self.seats:
             self._close(s)
-        s.held = True
         self._forget(s)
-        seats = s.seats
         session_of = self.session_of
-        for b in seats:
+        for b in s.seats:
             del session_of[b]
+
+    def _team_present(self, s: Session, day: int) -> tuple[list[int], float, float]:
+        """(team present, window minutes reserved, of them given back for absence): the window
+        of a member off sick goes back to the book; with the whole team off, a colleague with
+        the window free stands in (no one: an empty team)."""
+        pool, window = self.pool, self.window
         present = pool.present[day]
         team = [m for m in s.team if present[m]]
         absent = window * (len(s.team) - len(team))
@@ -431,27 +454,36 @@ class GroupSessions:
         reserved = window * len(s.team)
         if not team:
             alt = self._stand_in(s, day)
-            if alt is None:                     # nobody to receive them: call them again
-                cn["sessions_rebooked_absent"] += 1
-                cn["team_minutes_reserved"] += reserved
-                cn["team_minutes_absent"] += absent
-                lead = self.rebooking_lead
-                cn["seats_moved_absent"] += len(seats)
-                for b in list(seats):
-                    gc.absence_rebookings += 1
-                    self.reserve(b.citizen, b, lead, day)
-                return
-            pool.take(day, alt, window)     # the stand-in's window, reserved today
-            reserved += window
-            team = [alt]
-            cn["stand_ins"] += 1
-        # the called citizens arrive in a random order (Fisher-Yates on the session's stream)
+            if alt is not None:
+                pool.take(day, alt, window)     # the stand-in's window, reserved today
+                reserved += window
+                team = [alt]
+                self.counters["stand_ins"] += 1
+        return team, reserved, absent
+
+    def _call_again_absent(self, s: Session, day: int, reserved: float, absent: float) -> None:
+        """Nobody to receive the citizens of ``s``: each is called again to a new seat."""
+        cn, gc = self.counters, self.talks.counters
+        seats = s.seats
+        cn["sessions_rebooked_absent"] += 1
+        cn["team_minutes_reserved"] += reserved
+        cn["team_minutes_absent"] += absent
+        lead = self.rebooking_lead
+        cn["seats_moved_absent"] += len(seats)
+        for b in list(seats):
+            gc.absence_rebookings += 1
+            self.reserve(b.citizen, b, lead, day)
+
+    def _receive(self, seats: list, team: list[int]) -> tuple[list[float], list, list]:
+        """The called citizens arrive in a random order (Fisher-Yates on the session's stream);
+        each who shows goes to the first team member to be free. Returns each member's minutes
+        (``clock``, in ``team``'s order), the shows with their start in the window (minutes) and
+        the no-shows."""
         order = list(seats)
         u = self.s_arrival.random
         for i in range(len(order) - 1, 0, -1):
             j = int(u() * (i + 1))
             order[i], order[j] = order[j], order[i]
-        # each citizen who shows goes to the first team member to be free
         clock = [0.0] * len(team)
         shown, missing = [], []
         ns, share = self.s_no_show.random, self.no_show_share
@@ -463,9 +495,17 @@ class GroupSessions:
             b.member = team[k]
             shown.append((b, clock[k]))
             clock[k] += b.minutes
-        # the team's time: inside the window, overrun, left over
+        return clock, shown, missing
+
+    def _account_time(self, day: int, team: list[int],
+                      clock: list[float]) -> tuple[float, float, float, float]:
+        """The team's time (see the module's docstring): talk minutes inside the window are
+        appointment time used, window time left over goes back to the book, overrun comes out
+        of the member's free appointment time, then desk time, then waits as documentation.
+        Returns (in window, overrun, returned, deferred) minutes."""
+        cn, pool, talks, window = self.counters, self.pool, self.talks, self.window
         in_window = overrun = returned = deferred = 0.0
-        talk_used, appt, desk = pool.talk_used, pool.appt[day], pool.desk[day]
+        talk_used, appt = pool.talk_used, pool.appt[day]
         for k, m in enumerate(team):
             used = clock[k]
             if used <= window:
@@ -486,13 +526,11 @@ class GroupSessions:
                 pool.take(day, m, a)
                 cn["overrun_from_appointment_time"] += a
                 over -= a
-            d = desk[m]                     # then the day's desk time
-            if d > 0.0 and over > 0.0:
-                if d > over:
-                    d = over
-                desk[m] -= d
-                cn["overrun_from_desk_time"] += d
-                over -= d
+            if over > 0.0:                  # then the day's desk time
+                d = pool.use_desk_time(day, m, over)
+                if d > 0.0:
+                    cn["overrun_from_desk_time"] += d
+                    over -= d
             if over > _EPS:                 # queued: documented at the desk when time allows
                 deferred += over
                 pool.add_background(m, "talk_documentation", over)
@@ -500,51 +538,54 @@ class GroupSessions:
             else:
                 over = 0.0
             talk_used[m] += used - over
-        used_total = in_window + overrun
-        # every talk held: the talk service's counters and log row, then the next booking
+        return in_window, overrun, returned, deferred
+
+    def _record_talks(self, day: int, team: list[int], clock: list[float], shown: list,
+                      used: float) -> str:
+        """Every talk held: the talk service's bookkeeping and log row (then the citizen's next
+        booking); the session's log row. Returns the session's resource label (the team)."""
+        talks, log = self.talks, self.log
         start_of_day = day + WINDOW_STARTS_MINUTE / 1440.0
-        talk_minutes = 0.0
-        on_time = 0
         for b, start in shown:
-            talk_minutes += b.minutes
-            on_time += day <= b.due
             talks.record_held(b.citizen, b, day, start_of_day + start / 1440.0)
+        labels = self.pool.labels
         resource = "+".join(labels[m] for m in team)
         if log.enabled:
-            span = max(window, max(clock))
+            span = max(self.window, max(clock))
             log.add(-1, self.group, "group_session", start_of_day,
-                    start_of_day + span / 1440.0, resource, used_total, NOT_APPLICABLE)
-        # no-shows cost the team nothing; each is called again to a new seat
-        lead = self.rebooking_lead
+                    start_of_day + span / 1440.0, resource, used, NOT_APPLICABLE)
+        return resource
+
+    def _call_again_no_shows(self, missing: list, day: int, resource: str) -> None:
+        """No-shows cost the team nothing; each is logged and called again to a new seat."""
+        gc, log, lead = self.talks.counters, self.log, self.rebooking_lead
+        start_of_day = day + WINDOW_STARTS_MINUTE / 1440.0
         for b in missing:
             c = b.citizen
             gc.no_shows += 1
             log.add(c.id, c.group, "no_show", start_of_day, start_of_day, resource, 0.0,
                     NOT_APPLICABLE)
             self.reserve(c, b, lead, day)
-        cn["sessions_held"] += 1
-        cn["seats_called"] += len(seats)
-        cn["shows"] += len(shown)
-        cn["no_shows"] += len(missing)
-        cn["talks_on_time"] += on_time
-        cn["team_minutes_reserved"] += reserved
-        cn["team_minutes_absent"] += absent
-        cn["team_minutes_used"] += used_total
-        cn["team_minutes_in_window"] += in_window
-        cn["team_minutes_overrun"] += overrun
-        cn["team_minutes_returned"] += returned
-        cn["overrun_deferred"] += deferred
-        self.records.append(SessionRecord(
-            self.group, day, len(seats), len(shown), len(missing), len(team),
-            reserved, absent, used_total,
-            in_window, overrun, returned, deferred, talk_minutes))
 
+    def _count(self, rec: SessionRecord) -> None:
+        """A session held: its minutes and citizens in the mechanism's counters."""
+        cn = self.counters
+        cn["sessions_held"] += 1
+        cn["seats_called"] += rec.seats
+        cn["shows"] += rec.shows
+        cn["no_shows"] += rec.no_shows
+        cn["team_minutes_reserved"] += rec.reserved
+        cn["team_minutes_absent"] += rec.absent
+        cn["team_minutes_used"] += rec.used
+        cn["team_minutes_in_window"] += rec.in_window
+        cn["team_minutes_overrun"] += rec.overrun
+        cn["team_minutes_returned"] += rec.returned
+        cn["overrun_deferred"] += rec.deferred
 
 COUNTERS = (
     "sessions_opened", "sessions_held", "sessions_called_off", "sessions_rebooked_absent",
     "stand_ins", "seats_booked", "seats_cancelled", "seats_moved_absent", "seats_unbookable",
     "seats_late", "seat_days_before_target", "seats_called", "shows", "no_shows",
-    "talks_on_time",
     "team_minutes_reserved", "team_minutes_absent", "team_minutes_called_off",
     "team_minutes_used", "team_minutes_in_window", "team_minutes_overrun",
     "team_minutes_returned", "overrun_from_appointment_time", "overrun_from_desk_time",
