@@ -20,8 +20,10 @@ group's caseworker pool:
   plus ``preparation_minutes``, reserved in their appointment books when the course is
   scheduled: members with room first (most free appointment minutes first), otherwise the members
   with most free time whose one-to-one talks booked that day are moved to other days to make room
-  (rebooked by their group's booking policy with the rebooking lead time, with the booking work;
-  counted ``talks_moved``). The course is a fixed appointment and talks give way to it. On the
+  (their reserved time given back and rebooked by their group's booking policy with the rebooking
+  lead time; a rebooking, so no booking work; counted ``talks_moved``). Only talks that hold time
+  of their own in the member's book are moved (not a seat in a group-booking session, whose
+  window holds the time). The course is a fixed appointment and talks give way to it. On the
   day, the minutes are added to the teachers' appointment time used and recorded as
   ``group_course_session`` (direct contact) and ``group_course_preparation`` (indirect
   casework). A teacher off sick that day is covered by a colleague present with room, or the
@@ -41,7 +43,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..domain.appointment_book import _EPS
 from ..domain.staff import DESK_CLOSES, is_workday
 from ..engine.metrics import NOT_APPLICABLE
 from ..engine.simpy_shortcuts import NORMAL, event_at
@@ -49,7 +50,7 @@ from ..schema import ConfigError, nonneg, positive
 from .common import check_groups
 
 NAME = "group_course"
-SEAM = "contact_plan"
+SEAM = "contact plan"
 
 SESSION_AT = 9.0 / 24.0
 """Time of day of a session (9:00): after the daily round of talks, before the pool's working
@@ -58,6 +59,8 @@ SESSION = "group_course_session"
 PREPARATION = "group_course_preparation"
 ACTIVITIES = {SESSION: "direct_contact", PREPARATION: "indirect_casework"}
 WORKDAYS_PER_BLOCK = 5
+_TOL = 1e-9
+"""Minutes of rounding tolerated when checking whether moving talks could make room."""
 
 COUNTERS = (
     "enrolled", "not_placed_spell_limit", "waiting_drop_outs",
@@ -98,6 +101,10 @@ class Config:
     session_hours: float = positive(3.0)
     preparation_minutes: float = nonneg(30.0)
     teachers: int = positive(2)
+
+    def teacher_minutes(self) -> float:
+        """Each teacher's minutes per session: the session and its preparation."""
+        return self.session_hours * 60.0 + self.preparation_minutes
 
     def validate(self, path: str) -> None:
         check_groups(self.groups, f"{path}.groups")
@@ -213,11 +220,11 @@ class GroupCourses:
         self.teachers = config.teachers
         self.session_minutes = config.session_hours * 60.0
         self.preparation = config.preparation_minutes
-        self.need = self.session_minutes + self.preparation      # per teacher and session
+        self.need = config.teacher_minutes()                      # per teacher and session
         self.offsets = session_offsets(config.sessions_per_week)
         self.weeks = config.weeks
         self.rebooking_lead = model.cfg.model.talks.rebooking_lead_days
-        self.resume: dict[str, object] = {}    # group -> its own next_talk (the wrapped one)
+        self.plans: dict[str, CourseEnrolment] = {}   # group -> its wrapped contact plan
         self.waiting: list[Participant] = []
         self.courses: list[Course] = []
         model.at_finish.append(self._at_finish)
@@ -283,11 +290,10 @@ class GroupCourses:
             n["teachers_not_found"] += self.teachers - len(chosen)
             event_at(env, d + SESSION_AT - now, NORMAL).callbacks.append(
                 lambda _e, course=course, k=k: self._session(course, k))
-        for b in moved:                              # the talks that gave way, booked anew
-            c = b.citizen
-            sv = c.services
-            sv.booking_policy.reserve(c, b, self.rebooking_lead, now)
-            sv.booker.booked(c, b)
+        lead = self.rebooking_lead
+        for b in moved:              # the talks that gave way, booked anew (a rebooking: no
+            c = b.citizen            # booking work)
+            c.services.booking_policy.reserve(c, b, lead, now)
         n["talks_moved"] += len(moved)
         n["courses_started"] += 1
         n["courses_started_" + ("full" if trigger == "full" else "by_date")] += 1
@@ -308,16 +314,16 @@ class GroupCourses:
         be present (on ``today``: who are), those with room first, most free appointment time
         first; then members whose talks that day are moved (into ``moved``) to make room."""
         pool, need = self.pool, self.need
-        row = pool.appt[d]
-        present = pool.present[d]
-        if d <= today:
-            can = [m for m in range(pool.n) if present[m]]
-        else:                                        # sickness is not known ahead
-            sick = pool.sick[d]
-            can = [m for m in range(pool.n) if present[m] or sick[m]]
-        can.sort(key=lambda m: -row[m])              # stable: the first of equals, as best_member
-        chosen = [m for m in can if pool._room(d, m, need)][:self.teachers]
+        chosen = pool.members_with_room(d, need, today)[:self.teachers]
         if len(chosen) < self.teachers:
+            row = pool.appt[d]
+            present = pool.present[d]
+            if d <= today:
+                can = [m for m in range(pool.n) if present[m]]
+            else:                                    # sickness is not known ahead
+                sick = pool.sick[d]
+                can = [m for m in range(pool.n) if present[m] or sick[m]]
+            can.sort(key=lambda m: -row[m])          # stable: the first of equals first
             booked = self._bookings_on(d)
             for m in can:
                 if len(chosen) == self.teachers:
@@ -329,39 +335,37 @@ class GroupCourses:
         return chosen
 
     def _bookings_on(self, d: int) -> dict[int, list]:
-        """The pool's talks booked on day ``d`` (still standing), by member, in booking order."""
+        """The pool's talks still standing on day ``d`` that hold time of their own in a
+        member's book (the booking policy's ``holds_time``), by member, in booking order."""
         out: dict[int, list] = {}
-        todays = self.round.diary[d]
-        if not todays:
-            return out
         pool, seen = self.pool, set()
-        for b in todays:
+        for b in self.round.standing(d):
             c = b.citizen
-            if c.talk is b and b.day == d and b.member is not None and c.pool is pool \
-                    and id(b) not in seen:
+            if c.pool is pool and b.member is not None and id(b) not in seen \
+                    and c.services.booking_policy.holds_time(b):
                 seen.add(id(b))
                 out.setdefault(b.member, []).append(b)
         return out
 
     def _make_room(self, d: int, m: int, bookings: list, moved: list) -> bool:
-        """Release member ``m``'s talks on day ``d``, the latest booked first, until a session
-        fits (the released ones go into ``moved``); False, with nothing released, if even all
-        of them could not make room."""
+        """Give back member ``m``'s talks on day ``d`` (by their booking policy's ``cancel``), the
+        latest booked first, until a session fits (the talks go into ``moved``, to be reserved
+        again); False, with nothing given back, if even all of them could not make room."""
         pool, need = self.pool, self.need
         free = pool.appt[d][m] + sum(b.minutes for b in bookings)
         full = pool.appt_full[m]
         if need <= full:
-            possible = free >= need - _EPS
+            possible = free >= need - _TOL
         else:                                        # the whole day's appointments and desk time
-            possible = free >= full - _EPS and pool.desk[d][m] >= need - full
+            possible = free >= full - _TOL and pool.desk[d][m] >= need - full
         if not possible:
             return False
-        while bookings and not pool._room(d, m, need):
+        while bookings and not pool.has_room(d, m, need):
             b = bookings.pop()
-            pool.release(d, m, b.minutes)
-            b.day = b.member = None                  # no longer in any book
+            c = b.citizen
+            c.services.booking_policy.cancel(c, b)
             moved.append(b)
-        return pool._room(d, m, need)
+        return pool.has_room(d, m, need)
 
     # ------------------------------------------------------------------ sessions
     def _session(self, course: Course, k: int) -> None:
@@ -419,14 +423,8 @@ class GroupCourses:
 
     def _cover(self, day: int, exclude: set) -> int | None:
         """A colleague present today with room for the session (most free minutes first)."""
-        pool, need = self.pool, self.need
-        row, present = pool.appt[day], pool.present[day]
-        best = None
-        for m in range(pool.n):
-            if present[m] and m not in exclude and pool._room(day, m, need) \
-                    and (best is None or row[m] > row[best]):
-                best = m
-        return best
+        found = self.pool.members_with_room(day, self.need, day, exclude)
+        return found[0] if found else None
 
     def _drop_outs(self, course: Course) -> None:
         left = [p for p in course.active if p.left]
@@ -464,7 +462,7 @@ class GroupCourses:
             self.log.add(c.id, p.group, NAME, course.start, day, course.label, 0.0,
                          NOT_APPLICABLE)
             c.last_talk_day = day
-            self.resume[c.group](c, now)
+            self.plans[c.group].inner(c, now)       # the group's own contact plan
         course.active = []
 
     def _at_finish(self) -> None:
@@ -479,7 +477,7 @@ class GroupCourses:
         for course in self.courses:
             for p in course.participants:
                 p.citizen = None
-        self.resume.clear()
+        self.plans.clear()
 
 
 class CourseEnrolment:
@@ -523,7 +521,7 @@ def install(config: Config, model) -> None:
         if pool.n < config.teachers:
             raise ConfigError(f"'mechanisms.{NAME}.teachers' = {config.teachers} but pool "
                               f"'{pool.name}' (group {g}) has {pool.n} caseworkers")
-        need = config.session_hours * 60.0 + config.preparation_minutes
+        need = config.teacher_minutes()
         if need > pool.longest_talk:
             raise ConfigError(f"'mechanisms.{NAME}': a session with preparation takes {need:g} "
                               f"minutes, more than a caseworker's bookable day in pool "
@@ -531,7 +529,7 @@ def install(config: Config, model) -> None:
         courses = by_pool.get(pool.name)
         if courses is None:
             courses = by_pool[pool.name] = GroupCourses(config, model, pool)
-        courses.resume[g] = sv.next_talk
         limit = model.cfg.rules.groups[g].duration_limit
-        sv.next_talk = CourseEnrolment(sv.next_talk, courses, limit.days if limit else None,
-                                       window).next_talk
+        plan = courses.plans[g] = CourseEnrolment(sv.next_talk, courses,
+                                                  limit.days if limit else None, window)
+        sv.next_talk = plan.next_talk
