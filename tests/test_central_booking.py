@@ -7,6 +7,8 @@ Runs without warm-up, 120 days, mostly the small jobcenter (one clerk).
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from sim.config import BASELINE_STAFF_TYPES
@@ -111,11 +113,15 @@ def test_a_task_goes_to_a_clerk_who_is_present_that_day():
     model = Model(cfg)
     team = model.services["adp"].booker.team
     present = team.pool.present
+    queues = team.pool.desk_queue.queue
     mixed = 0
     for day in range(cfg.horizon_days):
         row = present[day]
         if any(row):
-            m = team.member(day + 0.1)
+            c = SimpleNamespace(id=day, group="adp", tasks=[])
+            team.queue(c, SimpleNamespace(day=day + 10), day + 0.1)
+            task, = c.tasks
+            m, = (m for m, q in enumerate(queues) if task in q)
             assert row[m], day
             mixed += not all(row)
     assert mixed > 20               # days with a clerk away were tried

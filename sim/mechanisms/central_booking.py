@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..config import GROUPS
-from ..domain.staff import DESK_CLOSES, DeskTask
+from ..domain.staff import DeskTask
 from ..engine.simpy_shortcuts import URGENT, event_at
 from ..schema import ConfigError, nonneg, probability
 from .common import check_groups
@@ -111,33 +111,6 @@ class BookingTeam:
         model.at_warmup_end.append(self.restart)
         model.at_finish.append(self.finish)
 
-    def member(self, now: float) -> int | None:
-        """The clerk present on the next desk day who would be free first (ties: least work
-        queued); a clerk away is passed over, as a team leader would hand the work on."""
-        pool = self.pool
-        n = pool.n
-        if n == 1:
-            return 0
-        present = pool.present
-        day = int(now)
-        if now - day >= DESK_CLOSES:
-            day += 1
-        while day < len(present) and not any(present[day]):
-            day += 1
-        if day >= len(present):
-            return None                    # nobody present before the end of the run
-        row = present[day]
-        dq = pool.desk_queue
-        free_at, backlog = dq.free_at, dq.backlog
-        best, best_t, best_b = None, 0.0, 0.0
-        for m in range(n):
-            if row[m]:
-                t = free_at[m] if free_at[m] > now else now
-                if best is None or t < best_t - 1e-9 or (t <= best_t + 1e-9
-                                                         and backlog[m] < best_b):
-                    best, best_t, best_b = m, t, backlog[m]
-        return best
-
     def queue(self, c, b, now: float) -> None:
         """Booking ``b`` of citizen ``c`` goes to the team's desk queue."""
         k = self.k
@@ -148,7 +121,13 @@ class BookingTeam:
         task = InvitationTask(c, b, self.minutes, now, self)
         c.tasks.append(task)               # cancelled if the spell ends first
         self.pending.add(task)
-        self.pool.enqueue(self.member(now), task)
+        pool = self.pool
+        # the clerk present on the next desk day who would be free first (ties: least work
+        # queued): a clerk away is passed over, as a team leader would hand the work on. With
+        # nobody present before the end of the run (``among`` empty) the whole team is
+        # considered, and the task stays queued to the end.
+        pool.enqueue(None, task, among=pool.present_at_next_desk_hours(now) if pool.n > 1
+                     else None)
 
     def sent(self, task: InvitationTask, t: float) -> None:
         """The team has done ``task`` at time ``t``: the invitation leaves."""
@@ -194,20 +173,23 @@ class CentralBooker:
 
     __slots__ = ("env", "inner", "team", "share", "stream", "k", "before_run")
 
-    def __init__(self, env, inner, team: BookingTeam | None, share: float, stream, k,
-                 before_run: list):
+    def __init__(self, env, inner, team: BookingTeam | None, share: float, stream, k):
         self.env = env
         self.inner = inner.booked          # the baseline's booker (the caseworker)
         self.team = team
         self.share = share
         self.stream = stream
         self.k = k
-        self.before_run = before_run       # [True] until the run starts
+        self.before_run = True             # the initial stock is being booked (see run_starts)
+
+    def run_starts(self, _event=None) -> None:
+        """The run has begun: from now on bookings are the run's."""
+        self.before_run = False
 
     def booked(self, c, b) -> None:
         """Talk ``b`` of citizen ``c`` was booked: who does the booking work."""
         k = self.k
-        if self.before_run[0]:             # the initial stock's bookings, made before t0
+        if self.before_run:                # the initial stock's bookings, made before t0
             k["booked_before_run"] += 1
             if self.team is None:
                 self.inner(c, b)
@@ -243,15 +225,14 @@ def install(config: Config, model) -> None:
                               f"{NAME} mechanism's booking team; valid: "
                               + ", ".join(model.cfg.model.staff_types))
         team = BookingTeam(model, members, config, k)
-    before_run = [True]
-
-    def run_starts(_event) -> None:
-        before_run[0] = False
-
-    # urgent, and scheduled before the model's processes start: it comes first at t0
-    event_at(model.env, 0.0, URGENT).callbacks.append(run_starts)
+    # The initial stock is booked before the clock starts (Model._run places it, then runs the
+    # environment) and the model has no hook for that moment: an urgent event at t0, scheduled
+    # here before any of the model's processes, is the first thing done at t0 and tells each
+    # booker that the run has begun.
+    starts = event_at(model.env, 0.0, URGENT).callbacks
     share = config.self_booking_share
     for g in groups:
         sv = model.services[g]
-        sv.booker = CentralBooker(model.env, sv.booker, team, share,
-                                  model.streams[f"{NAME}/self_booking/{g}"], k, before_run)
+        sv.booker = booker = CentralBooker(model.env, sv.booker, team, share,
+                                           model.streams[f"{NAME}/self_booking/{g}"], k)
+        starts.append(booker.run_starts)
