@@ -74,7 +74,6 @@ def group_rows(result: RunResult) -> list[dict]:
             "talks_overdue_at_end": gc.talks_overdue_at_end,
             "on_time_share": on_time_share(gc.talks_on_time, gc.talks_held, gc.talks_missed,
                                            gc.talks_overdue_at_end),
-            "talks_postponed": gc.talks_postponed,
             "no_shows": gc.no_shows,
             "absence_rebookings": gc.absence_rebookings,
             "phone_talks": gc.phone_talks,

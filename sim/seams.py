@@ -45,12 +45,12 @@ if TYPE_CHECKING:
 
 
 class Deadlines(Protocol):
-    def next(self, c: "Citizen") -> tuple[int, int, bool]:
-        """(deadline, planned day, postponed) of citizen ``c``'s next mandated talk."""
+    def next(self, c: "Citizen") -> tuple[int, int]:
+        """(deadline, planned day) of citizen ``c``'s next mandated talk."""
 
 
 class TalkFormat(Protocol):
-    def booking(self, c: "Citizen", due: int, target: int, postponed: bool) -> "Booking":
+    def booking(self, c: "Citizen", due: int, target: int) -> "Booking":
         """A new booking of ``c``'s next talk: its minutes (preparation, talk, documentation,
         extra) and channel; not yet in any appointment book."""
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Callable
 
 TalkHeld = Callable[..., None]
-"""``f(citizen, day, on_time)``: called after a talk of the citizen was held on ``day``."""
+"""``f(citizen, booking, day, on_time)``: called after a talk of the citizen was held on
+``day``."""
 
 OfferStarted = Callable[..., None]
 """``f(citizen, day, waited_days)``: called when the citizen's offer starts on ``day``."""

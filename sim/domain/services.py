@@ -30,8 +30,8 @@ class GroupServices:
 
     Mechanisms change these attributes while the model is built (before :meth:`resolve`):
 
-    * ``deadlines`` (``next(c) -> (due, planned day, postponed)``),
-    * ``talk_format`` (``booking(c, due, target, postponed) -> Booking``),
+    * ``deadlines`` (``next(c) -> (due, planned day)``),
+    * ``talk_format`` (``booking(c, due, target) -> Booking``),
     * ``booking_policy`` (``reserve(c, booking, lead_days, now)``),
     * ``booker`` (who books: ``booked(c, booking)``),
     * ``caseload`` (``assign(c, now) -> member or None``),
@@ -44,7 +44,10 @@ class GroupServices:
     * ``routing`` (``route(c, activity) -> (pool, member)``),
     * ``decision`` (``refer(c)``: the rehabilitation team or another decision path),
     * ``reassessment`` (``schedule(c, now, spell_start)``; ``reassess(c)``),
-    * ``effects`` (:class:`sim.domain.effects.SpellEffects`).
+    * ``talk_held``: hooks ``f(c, booking, day, on_time)`` run after every talk held (a
+      mechanism's counters),
+    * ``effects`` (:class:`sim.domain.effects.SpellEffects`; its ``talk_held`` hooks run after
+      those).
     """
 
     def __init__(self, group: str, pool: "StaffPool", talks: "TalkService"):
@@ -57,6 +60,7 @@ class GroupServices:
         self.booker: CaseworkerBooks
         self.caseload: FixedCaseload
         self.booking_adjusters: list[Callable] = []
+        self.talk_held: list[Callable] = []
         self.next_talk: Callable = talks.book_next
         self.hold: Callable[["Citizen", int], None] = talks.hold
         self.offers: InHouseOffers
@@ -75,4 +79,4 @@ class GroupServices:
         self.talks.bind(self.deadlines, self.talk_format, self.booking_policy.reserve,
                         self.booker.booked,
                         tuple(self.booking_adjusters),
-                        tuple(self.effects.talk_held))
+                        (*self.talk_held, *self.effects.talk_held))

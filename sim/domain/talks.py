@@ -35,10 +35,9 @@ class Booking:
     """A talk reserved in a caseworker's appointment book (minutes of each component)."""
 
     __slots__ = ("citizen", "day", "member", "due", "target", "preparation", "talk",
-                 "documentation", "extra", "phone", "postponed", "minutes")
+                 "documentation", "extra", "phone", "minutes")
 
-    def __init__(self, citizen, due, target, preparation, talk, documentation, extra, phone,
-                 postponed):
+    def __init__(self, citizen, due, target, preparation, talk, documentation, extra, phone):
         self.citizen = citizen
         self.day: int | None = None
         self.member: int | None = None
@@ -49,7 +48,6 @@ class Booking:
         self.documentation = documentation
         self.extra = extra
         self.phone = phone
-        self.postponed = postponed
         self.minutes = preparation + talk + documentation + extra   # reserved in the book
 
     def shorten_desk_minutes(self, keep: float) -> None:
@@ -84,18 +82,18 @@ class RulebookDeadlines:
         self.interval = schedule.constant_interval      # None: it depends on the phase
         self.planned_share = planned_share
 
-    def next(self, c: "Citizen") -> tuple[int, int, bool]:
-        """(deadline, planned day, postponed) of citizen ``c``'s next talk."""
+    def next(self, c: "Citizen") -> tuple[int, int]:
+        """(deadline, planned day) of citizen ``c``'s next talk."""
         last = c.last_talk_day
         if last is None:
             due = int(c.spell_start + self.schedule.first_talk_days)
-            return due, due, False
+            return due, due
         interval = self.interval
         if interval is None:
             interval = self.schedule.interval(last - c.spell_start)
         due = int(last + interval)
         share = self.planned_share
-        return due, (due if share >= 1.0 else int(last + share * interval)), False
+        return due, (due if share >= 1.0 else int(last + share * interval))
 
 
 # --------------------------------------------------------------------------- talk format
@@ -122,7 +120,7 @@ class IndividualTalks:
         self.late_share = practice.late_arrival_share
         self.late_extra = practice.late_arrival_extra_minutes
 
-    def booking(self, c: "Citizen", due: int, target: int, postponed: bool) -> Booking:
+    def booking(self, c: "Citizen", due: int, target: int) -> Booking:
         """A new booking of citizen ``c``'s next talk (not yet in any appointment book)."""
         prep, talk, doc, u_channel, u_late = self.next_draws()
         if c.last_talk_day is None:
@@ -135,7 +133,7 @@ class IndividualTalks:
             extra = self.reception_walk
             if u_late < self.late_share:
                 extra += self.late_extra
-        return Booking(c, due, target, prep, talk, doc, extra, phone, postponed)
+        return Booking(c, due, target, prep, talk, doc, extra, phone)
 
 
 # --------------------------------------------------------------------------- the service
@@ -170,7 +168,7 @@ class TalkService:
         """Fix the parts: ``deadlines.next``, ``talk_format.booking``, the booking policy's
         ``reserve``, the booker's ``booked``; hooks run on each new booking before it is
         reserved (``adjust``: ``f(c, booking, now)``) and after a talk is held (``held``:
-        ``f(c, day, on_time)``, the spell effects)."""
+        ``f(c, booking, day, on_time)``: mechanisms' counters, the spell effects)."""
         self.next_deadline = deadlines.next
         self.new_booking = talk_format.booking
         self.reserve = reserve
@@ -198,8 +196,8 @@ class TalkService:
     def book_next(self, c: "Citizen", now: float, lead: int | None = None) -> None:
         """Draw the next mandated talk of the spell and book it, at least ``lead`` days ahead
         (default: the practice's booking lead time); ``now`` is the time."""
-        due, target, postponed = self.next_deadline(c)
-        b = self.new_booking(c, due, target, postponed)
+        due, target = self.next_deadline(c)
+        b = self.new_booking(c, due, target)
         for adjust in self.adjust:
             adjust(c, b, now)
         c.talk = b
@@ -264,7 +262,6 @@ class TalkService:
         on_time = day <= b.due
         gc.talks_held += 1
         gc.talks_on_time += on_time
-        gc.talks_postponed += b.postponed
         gc.phone_talks += b.phone
         gc.talk_minutes += b.talk
         gc.talk_total_minutes += minutes
@@ -274,8 +271,8 @@ class TalkService:
                     self.pool.labels[b.member], minutes, int(on_time))
         c.last_talk_day = day
         c.talk = None
-        for effect in self.held:
-            effect(c, day, on_time)
+        for after in self.held:
+            after(c, b, day, on_time)
         c.services.next_talk(c, day)
 
 

@@ -80,7 +80,6 @@ class GroupCounters:
     talks_held: int = 0
     talks_on_time: int = 0
     talks_missed: int = 0
-    talks_postponed: int = 0
     talks_overdue_at_end: int = 0
     no_shows: int = 0
     absence_rebookings: int = 0

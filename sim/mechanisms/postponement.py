@@ -36,32 +36,50 @@ class PostponedDeadlines:
 
     Wraps the group's deadlines: a follow-up talk (not the first talk of a spell) is moved back
     by ``max_days``, deadline and planned day alike, with probability
-    ``pending_information_share`` (stream ``pending_information/<group>``).
+    ``pending_information_share`` (stream ``pending_information/<group>``). The citizens whose
+    pending talk was postponed are remembered until it is held, which counts it
+    (``talks_postponed/<group>`` in the mechanism's counters).
     """
 
-    __slots__ = ("inner", "stream", "share", "days")
+    __slots__ = ("inner", "stream", "share", "days", "pending", "counters", "key")
 
-    def __init__(self, inner, stream, share: float, days: int):
+    def __init__(self, group: str, inner, stream, share: float, days: int, counters: dict):
         self.inner = inner.next
         self.stream = stream
         self.share = share
         self.days = days
+        self.pending: set[int] = set()           # citizens whose next talk is postponed
+        self.counters = counters
+        self.key = f"talks_postponed/{group}"
+        counters[self.key] = 0
 
-    def next(self, c) -> tuple[int, int, bool]:
-        """(deadline, planned day, postponed) of citizen ``c``'s next talk."""
-        due, target, postponed = self.inner(c)
+    def next(self, c) -> tuple[int, int]:
+        """(deadline, planned day) of citizen ``c``'s next talk."""
+        due, target = self.inner(c)
         if c.last_talk_day is not None and self.stream.random() < self.share:
-            return due + self.days, target + self.days, True
-        return due, target, postponed
+            self.pending.add(c.id)
+            return due + self.days, target + self.days
+        self.pending.discard(c.id)
+        return due, target
+
+    def held(self, c, b, day: int, on_time: bool) -> None:
+        """A talk was held: count it if it was a postponed one."""
+        if c.id in self.pending:
+            self.pending.discard(c.id)
+            self.counters[self.key] += 1
 
 
 def install(config: Config, model) -> None:
     """Wrap the deadlines of every group in ``config.groups`` that the jobcenter has."""
     if config.pending_information_share <= 0.0:
         return
+    counters = model.counters.mechanism(NAME)
     for g in config.groups:
         sv = model.services.get(g)
         if sv is not None:
-            sv.deadlines = PostponedDeadlines(sv.deadlines,
-                                              model.streams[f"pending_information/{g}"],
-                                              config.pending_information_share, config.max_days)
+            deadlines = PostponedDeadlines(g, sv.deadlines,
+                                           model.streams[f"pending_information/{g}"],
+                                           config.pending_information_share, config.max_days,
+                                           counters)
+            sv.deadlines = deadlines
+            sv.talk_held.append(deadlines.held)

@@ -28,7 +28,7 @@ OVERRIDES = ["jobcenter=small", "horizon_days=120", "warmup_days=0", "seed=11",
              "replications=1"]
 INT_COLUMNS = ["initial_stock", "inflow_new", "inflow_reentry", "transfers_in", "exits",
                "transfers_out", "final_stock", "talks_held", "talks_on_time", "talks_missed",
-               "talks_overdue_at_end", "talks_postponed", "no_shows", "absence_rebookings",
+               "talks_overdue_at_end", "no_shows", "absence_rebookings",
                "phone_talks", "in_person_talks", "offers_started", "rehab_cases",
                "spells_completed"]
 FLOAT_COLUMNS = ["mean_stock", "on_time_share", "mean_talk_minutes",
