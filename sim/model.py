@@ -197,12 +197,14 @@ class Model:
                      else NoBookingWork())
         sv.caseload = FixedCaseload(pool)
         sv.routing = OwnCaseworker()
-        sv.offers = InHouseOffers(g, cfg, self.env, self.consultants, gc, self.log, streams, sv)
+        unmet = self.counters.unmet_minutes
+        sv.offers = InHouseOffers(g, cfg, self.env, self.consultants, gc, self.log, streams, sv,
+                                  unmet)
         sv.decision = LocalRehabTeam(g, cfg, self.env, meetings, gc, self.counters.certificates,
-                                     self.log, streams, sv, self.spells)
+                                     self.log, streams, sv, self.spells, unmet)
         sv.reassessment = (FormalReassessment(g, rules.reassessment_after_days, cfg, self.env,
                                               self.counters.certificates, streams, sv,
-                                              self.spells)
+                                              self.spells, unmet)
                            if rules.reassessment_after_days else NoReassessment())
         return sv
 

@@ -165,6 +165,7 @@ def headline(result: RunResult) -> dict:
             st: (direct_by_staff[st] / 60.0 / available[st]) if available[st] else None
             for st in staff_types},
         "certificates": dict(c.certificates),
+        "unmet_work_minutes": dict(c.unmet_minutes),
         "mechanism_counters": {name: dict(values) for name, values in c.mechanisms.items()},
         "pools": pools,
         "cost_lines_dkk": {f"{line.staff_type}/{line.item}": line.dkk for line in lines},

@@ -270,3 +270,16 @@ def test_a_reassessment_needing_no_caseworker_time_is_decided_at_once(simulate):
     r = simulate("jobcenter=small", "horizon_days=400", "event_log=false",
                  "model.ly_reassessment.hours=0", "model.ly_reassessment.changes_assessment_share=1")
     assert r.counters.groups["ly"].exits["reassessed"] > 0
+
+
+def test_work_for_a_pool_without_staff_is_counted_as_unmet_not_dropped(simulate):
+    # no company consultants: company forms cannot be filled in (the offer still starts); no
+    # rehabilitation caseworkers: cases cannot be prepared for the team and wait
+    r = simulate("jobcenter=small", "event_log=false", "jobcenter.company_consultants=0",
+                 "jobcenter.caseworker_pools.rehabilitation.caseworkers=0")
+    unmet = r.counters.unmet_minutes
+    forms = r.cfg.model.offers.company_form_minutes
+    assert unmet["company_forms"] > 0 and unmet["company_forms"] % forms == pytest.approx(0)
+    assert unmet["rehab_preparation"] + unmet["pension_application"] > 0
+    assert not any(m for (st, _), m in r.counters.activity_minutes.items()
+                   if st == "company_consultant")

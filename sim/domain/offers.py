@@ -30,7 +30,8 @@ class InHouseOffers:
     """Seam *offer provider*, the baseline: the 2013 offer mix, started by the jobcenter."""
 
     def __init__(self, group: str, cfg: "SimConfig", env, consultants: "StaffPool",
-                 counters: "GroupCounters", log: "EventLog", streams: "Streams", services):
+                 counters: "GroupCounters", log: "EventLog", streams: "Streams", services,
+                 unmet: dict):
         m = cfg.model
         beh = m.groups[group].offer
         self.group = group
@@ -48,6 +49,7 @@ class InHouseOffers:
         self.mean_days = beh.mean_weeks * 7.0
         self.work = m.offers
         self.follow_up = m.company_work.offer_follow_up_minutes_per_week
+        self.unmet = unmet                        # work its pool has no staff for (minutes)
 
     def schedule(self, c: "Citizen", now: float, spell_start: float, end: float) -> None:
         """Set the offer deadline of a spell that started on ``spell_start`` and is planned to
@@ -82,6 +84,9 @@ class InHouseOffers:
             pool, member = route(c, "transport_reimbursement")
             pool.add_background(member, "transport_reimbursement",
                                 work.transport_reimbursement_minutes)
+        for pool, _, activity, minutes in tasks:
+            if minutes > 0 and pool.n == 0:      # nobody to do it: counted, the offer goes on
+                self.unmet[activity] += minutes
         tasks = [t for t in tasks if t[3] > 0 and t[0].n > 0]
         pending = [len(tasks)]
         gc = self.counters

@@ -25,8 +25,9 @@ class FormalReassessment:
     """The reassessment of one group's citizens every ``after_days`` of their spell."""
 
     def __init__(self, group: str, after_days: int, cfg: "SimConfig", env, certificates: dict,
-                 streams: "Streams", services, spells: "Spells"):
+                 streams: "Streams", services, spells: "Spells", unmet: dict):
         self.group = group
+        self.unmet = unmet                        # work its pool has no staff for (minutes)
         self.after_days = after_days
         self.env = env
         self.ra = cfg.model.ly_reassessment
@@ -64,6 +65,8 @@ class FormalReassessment:
             pool.enqueue(member, task)
         elif ra.hours <= 0:
             done(now)                  # no caseworker time needed: decided at once
+        else:                          # nobody to do it: counted, the assessment stands
+            self.unmet["ly_reassessment"] += ra.hours * 60.0
 
 
 class NoReassessment:

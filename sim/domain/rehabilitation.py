@@ -51,9 +51,10 @@ class LocalRehabTeam:
 
     def __init__(self, group: str, cfg: "SimConfig", env, meetings: RehabMeetings,
                  counters: "GroupCounters", certificates: dict, log: "EventLog",
-                 streams: "Streams", services, spells: "Spells"):
+                 streams: "Streams", services, spells: "Spells", unmet: dict):
         self.group = group
         self.env = env
+        self.unmet = unmet                        # work its pool has no staff for (minutes)
         self.rt = cfg.model.rehab_team
         self.existing_doc_destinations = set(self.rt.existing_documentation_destinations)
         self.meetings = meetings
@@ -111,3 +112,5 @@ class LocalRehabTeam:
             pool.enqueue(member, task)
         elif minutes <= 0:
             ready(now)
+        else:                         # nobody to prepare it: counted, the case waits
+            self.unmet[activity] += minutes

@@ -114,6 +114,8 @@ class Counters:
         self.available_minutes: dict[str, float] = defaultdict(float)
         self.idle_minutes: dict[str, float] = defaultdict(float)
         self.certificates: dict[str, int] = defaultdict(int)
+        # work nobody could do because its pool has no staff: activity -> minutes
+        self.unmet_minutes: dict[str, float] = defaultdict(float)
         # the budget category of each activity: the model's own, and those mechanisms add
         self.category: dict[str, str] = dict(ACTIVITY_CATEGORY)
         # counters of the switched-on mechanisms: name -> {counter: value}
@@ -150,7 +152,8 @@ class Counters:
             fresh = GroupCounters(initial_stock=gc.stock, stock=gc.stock, stock_changed_at=now)
             gc.__dict__.update(fresh.__dict__)
         for d in (self.activity_minutes, self.line_minutes, self.non_bookable_minutes,
-                  self.available_minutes, self.idle_minutes, self.certificates):
+                  self.available_minutes, self.idle_minutes, self.certificates,
+                  self.unmet_minutes):
             d.clear()
         for values in self.mechanisms.values():
             for k in values:
