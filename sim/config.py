@@ -245,11 +245,22 @@ class OfferBehaviour:
 
 
 @dataclass
+class ExtraTalks:
+    """Follow-up talks beyond the legal minimum (elastic work): between two mandated talks, in
+    ``share`` of the intervals, an extra talk is planned at ``at_interval_share`` of the legal
+    interval after the last talk, on a day within ``window_days`` of that with free appointment
+    time; a mandated talk that needs its time pushes it out."""
+
+    share: float = probability(0.0)
+    at_interval_share: float = probability(0.5)
+    window_days: int = nonneg(3)
+
+
+@dataclass
 class GroupBehaviour:
     """How citizens of one group behave and how much work they bring.
 
-    ``planned_interval_share``: jobcenters plan follow-up talks at this share of the rulebook's
-    maximum interval (1: at the deadline); timeliness is still judged against the deadline.
+    ``extra_talks``: elastic follow-up talks between the mandated ones (:class:`ExtraTalks`).
     ``medical_certificate_share``: share of held talks after which a medical certificate is
     obtained (bought, requested and read by the caseworker).
     """
@@ -261,7 +272,7 @@ class GroupBehaviour:
     no_show_share: float = probability(0.0)
     unplanned_contacts_per_month: float = nonneg(0.0)
     unplanned_contact_minutes: float = nonneg(0.0)
-    planned_interval_share: float = probability(1.0)
+    extra_talks: ExtraTalks = field(default_factory=ExtraTalks)
     medical_certificate_share: float = probability(0.0)
     offer: OfferBehaviour = field(default_factory=OfferBehaviour)
 
@@ -290,6 +301,7 @@ class WorkingTime:
     workdays_per_year: int = positive()
     summer_holiday_weeks: int = nonneg(3)
     non_bookable_hours: dict[str, dict[str, float]] = field(default_factory=dict)
+    unscheduled_staff_lines: dict[str, float] = field(default_factory=dict)
     appointment_share: float = probability(0.7)
 
     def validate(self, path: str) -> None:
@@ -310,14 +322,26 @@ class WorkingTime:
                 raise ConfigError(
                     f"'{path}.non_bookable_hours.{staff}' leaves no bookable time"
                 )
+        lines = self.unscheduled_staff_lines
+        if lines and abs(sum(lines.values()) - self.available_hours) > 1.0:
+            raise ConfigError(f"'{path}.unscheduled_staff_lines' add up to "
+                              f"{sum(lines.values()):g} h, not the {self.available_hours:g} "
+                              "available hours")
 
 
 @dataclass
 class TalkPractice:
-    """How talks are booked and held."""
+    """How talks are booked and held.
+
+    ``booking_margin_days``: a mandated talk is booked this many days before its deadline when
+    the diary allows (the latest timely date less a margin), so that a no-show or a sick day
+    can still be rebooked in time; the days of the margin are the first fallback.
+    """
 
     booking_rule: Literal["latest_timely", "earliest_free"] = "latest_timely"
     booking_lead_days: int = nonneg(7)
+    first_talk_lead_days: int = nonneg(7)
+    booking_margin_days: int = nonneg(0)
     rebooking_lead_days: int = nonneg(2)
     booking_minutes: float = nonneg(0.0)
     letter_rewrite_minutes: float = nonneg(0.0)
@@ -351,6 +375,36 @@ class CompanyWork:
 
     offer_follow_up_minutes_per_week: float = nonneg(0.0)
     employer_service_hours_per_week: float = nonneg(0.0)
+
+
+@dataclass
+class CaseSupport:
+    """The work of case-support administrative staff that citizens' cases bring (QB14 section
+    1: booking, phone duty and letters; reception and payments), in minutes.
+
+    ``booking_share`` of talk bookings (calling in and the invitation letter) is done by
+    case-support staff, the rest by the caseworker holding the talk. Every unplanned contact
+    first reaches phone duty (``phone_duty_minutes``). A case is registered when a spell starts
+    and closed when it ends (``journal_minutes_per_spell`` in all), and every document that
+    comes in (a medical certificate, an offer form) is journalised
+    (``journal_minutes_per_document``).
+    """
+
+    booking_share: float = probability(0.0)
+    phone_duty_minutes: float = nonneg(0.0)
+    journal_minutes_per_spell: float = nonneg(0.0)
+    journal_minutes_per_document: float = nonneg(0.0)
+
+
+@dataclass
+class ElasticWork:
+    """Work that takes the time mandated and required work leaves on a staff member's day:
+    ``activity`` (its budget category is ``category``, a QB14 line), up to ``max_day_share``
+    of the member's bookable minutes of the day; what is left beyond that is idle."""
+
+    activity: str
+    category: Literal["direct_contact", "indirect_casework", "admin_around_casework"]
+    max_day_share: float = probability(1.0)
 
 
 @dataclass
@@ -458,6 +512,8 @@ class ModelParams:
     staff_types: dict[str, StaffType]
     groups: dict[str, GroupBehaviour]
     talks: TalkPractice
+    case_support: CaseSupport
+    elastic_work: dict[str, ElasticWork]
     offers: OfferWork
     company_work: CompanyWork
     medical_certificates: MedicalCertificates
@@ -470,6 +526,10 @@ class ModelParams:
         for st in BASELINE_STAFF_TYPES:
             if st not in self.staff_types:
                 raise ConfigError(f"'{path}.staff_types' has no entry for '{st}'")
+        for staff in self.elastic_work:
+            if staff not in self.staff_types:
+                raise ConfigError(f"unknown staff type '{path}.elastic_work.{staff}'; "
+                                  f"valid: {', '.join(self.staff_types)}")
         for staff in self.working_time.non_bookable_hours:
             if staff not in self.staff_types:
                 raise ConfigError(

@@ -24,6 +24,7 @@ from . import mechanisms
 from .config import GROUPS, SimConfig
 from .domain.booking import AppointmentBooking, CaseworkerBooks, NoBookingWork
 from .domain.caseload import FixedCaseload
+from .domain.extra_talks import ExtraBooking, ExtraRound, ExtraTalks
 from .domain.offers import InHouseOffers
 from .domain.population import SpellPlan, SpellPlanner
 from .domain.reassessment import FormalReassessment, NoReassessment
@@ -121,12 +122,16 @@ class Model:
         self.at_finish: list[Callable[[], None]] = []
         self._build_pools()
         self.daily_round = DailyRound(self.env, self.horizon)
+        self.extra_round = ExtraRound(self.env, self.horizon)
         self.planner = SpellPlanner(cfg, self.streams)
         self.services: dict[str, GroupServices] = {}
         self.spells = Spells(self.env, self.horizon, self.services, self.counters, self.log,
                              self.planner, cfg.model.reentry,
                              cfg.rules.revisitation_after_days_out, self.streams)
         self.alive = self.spells.alive
+        support = cfg.model.case_support
+        self.spells.case_support = self.admin
+        self.spells.journal_minutes = support.journal_minutes_per_spell
         meetings = RehabMeetings(cfg.model.rehab_team.meeting_interval_days,
                                  cfg.jobcenter.rehab_team_case_slots_per_meeting)
         for g in cfg.model.groups:
@@ -156,6 +161,11 @@ class Model:
                                          if service > 0 else None)
         self.admin = self.add_pool("admin_staff", "admin_staff", jc.admin_staff, 0.0)
         self.admin.registration_minutes = cfg.model.talks.reception_registration_minutes
+        phone = cfg.model.case_support.phone_duty_minutes
+        if phone > 0:
+            for name in jc.caseworker_pools:          # citizens call phone duty first
+                self.pools[name].phone_duty = self.admin
+                self.pools[name].phone_duty_minutes = phone
 
     def add_pool(self, name: str, staff_type: str, members: int, appointment_share: float,
                  **kwargs) -> StaffPool:
@@ -169,6 +179,11 @@ class Model:
         pool = StaffPool(self.env, name, staff_type, members, self.cfg.model.working_time,
                          self.horizon, appointment_share, self.streams.generator(f"staff/{name}"),
                          self.counters, self.log, measure_from=self.warmup, **kwargs)
+        elastic = self.cfg.model.elastic_work.get(staff_type)
+        if elastic is not None and elastic.max_day_share > 0:
+            pool.set_elastic(elastic.activity, elastic.max_day_share)
+            self.counters.category[elastic.activity] = elastic.category
+            self.counters.elastic.add(elastic.activity)
         self.pools[name] = pool
         return pool
 
@@ -183,18 +198,26 @@ class Model:
         streams = self.streams
         talks = TalkService(g, beh, practice, pool, self.admin, gc, self.log, streams,
                             m.medical_certificates.handling_minutes, self.counters.certificates)
+        talks.journal_minutes = m.case_support.journal_minutes_per_document
         sv = GroupServices(g, pool, talks)
         schedule = TalkSchedule(rules)
         sv.schedule = schedule
         sv.s_talk_phase = streams[f"talk_phase/{g}"]
         sv.contact_rate = beh.unplanned_contacts_per_month * 12.0 / m.working_time.workdays_per_year
         sv.contact_minutes = beh.unplanned_contact_minutes
-        sv.deadlines = RulebookDeadlines(schedule, beh.planned_interval_share)
+        sv.deadlines = RulebookDeadlines(schedule, practice.booking_margin_days)
         sv.talk_format = IndividualTalks(g, beh, practice, streams)
         sv.booking_policy = AppointmentBooking(pool, self.daily_round, practice.booking_rule)
-        sv.booker = (CaseworkerBooks(pool, practice)
-                     if practice.booking_minutes + practice.letter_rewrite_minutes > 0.0
-                     else NoBookingWork())
+        booking_work = practice.booking_minutes + practice.letter_rewrite_minutes
+        sv.booker = (CaseworkerBooks(pool, practice, self.admin, m.case_support.booking_share)
+                     if booking_work > 0.0 else NoBookingWork())
+        if beh.extra_talks.share > 0.0:
+            extra_format = IndividualTalks(g, beh, practice, streams, stream="extra_talk_minutes",
+                                           kind=ExtraBooking)
+            sv.extra_talks = ExtraTalks(g, beh.extra_talks, pool, extra_format,
+                                        practice.booking_lead_days, booking_work,
+                                        beh.no_show_share, practice.no_show_wait_minutes,
+                                        self.extra_round, self.counters, self.log, streams)
         sv.caseload = FixedCaseload(pool)
         sv.routing = OwnCaseworker()
         unmet = self.counters.unmet_minutes
@@ -270,6 +293,7 @@ class Model:
     def _run(self, progress: Callable[[float], None] | None) -> Counters:
         self._populate()
         self.env.process(self.daily_round.process())   # after the initial stock: day 0's talks
+        self.env.process(self.extra_round.process())   # then the day's extra talks
         for g, vol in self.cfg.jobcenter.groups.items():
             if vol.inflow_per_year > 0:
                 Arrivals(self, g, vol.inflow_per_year)
@@ -294,6 +318,20 @@ class Model:
                 self.counters.groups[c.group].talks_overdue_at_end += 1
         for sv in self.services.values():
             sv.talks.flush(self.counters)
+        backlog = self.counters.backlog_minutes
+        for pool in self.pools.values():
+            for acts in pool.background_by_activity:
+                for act, minutes in acts.items():
+                    if minutes > 1e-9:
+                        backlog[act] += minutes
+            for queue in pool.desk_queue.queue:
+                for task in queue:
+                    if not task.cancelled:
+                        backlog[task.activity] += task.remaining
+            for act, minutes in pool.handed_in.items():
+                backlog[act] += minutes
+            if any(pool.callbacks):
+                backlog["unplanned_contact"] += sum(pool.callbacks)
         for finish in self.at_finish:
             finish()
         self.counters.close(h)
@@ -325,7 +363,12 @@ class Model:
             for queue in pool.desk_queue.queue:
                 for task in queue:
                     task.on_done = None
+            if hasattr(pool, "extra_index"):
+                pool.extra_index = []
         self.daily_round.diary = []
+        self.extra_round.diary = []
+        for c in self.alive.values():
+            c.extra_talk = None
         self.spells.ring = None               # the bound callback refers to the spells
         for sv in self.services.values():     # components refer to their group's services
             sv.__dict__.clear()

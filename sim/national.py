@@ -99,9 +99,20 @@ def run_member(args: tuple[Member, int]) -> dict:
     }
 
 
-def aggregate(outputs: list[dict], horizon_days: int, available_hours: float) -> dict:
-    """National figures of one replication from its members' outputs (weighted sums)."""
+UNSCHEDULED = "management_and_staff_functions"
+"""The line-hours key of the staff the model does not schedule (cost only)."""
+
+
+def aggregate(outputs: list[dict], horizon_days: int, available_hours: float,
+              unscheduled_lines: dict[str, float] | None = None) -> dict:
+    """National figures of one replication from its members' outputs (weighted sums).
+
+    ``unscheduled_lines``: the available hours per FTE-year of management and staff functions
+    by QB14 line (``working_time.unscheduled_staff_lines``), added to ``line_hours``."""
     years = horizon_days / 365.0
+    line_hours: dict[str, dict[str, float]] = {}
+    pool_hours: dict[str, dict[str, float]] = {}
+    required = unmet = elastic = 0.0
     tot = {"fte": 0.0, "scheduled_staff": 0.0, "cost_dkk": 0.0, "citizens": 0.0, "talks": 0.0,
            "talks_on_time": 0.0, "talks_due": 0.0}
     avail: dict[str, float] = {}
@@ -117,6 +128,24 @@ def aggregate(outputs: list[dict], horizon_days: int, available_hours: float) ->
         tot["citizens"] += w * h["citizens_simulated"]
         for key, dkk in h["cost_lines_dkk"].items():
             cost_lines[key] = cost_lines.get(key, 0.0) + w * dkk
+        for st, lines in h.get("line_hours", {}).items():
+            into = line_hours.setdefault(st, {})
+            for line, hours in lines.items():
+                into[line] = into.get(line, 0.0) + w * hours
+        unscheduled = out["fte_total"] - out["scheduled_staff"]
+        if unscheduled_lines and unscheduled > 0:
+            into = line_hours.setdefault(UNSCHEDULED, {})
+            for line, hours in unscheduled_lines.items():
+                into[line] = into.get(line, 0.0) + w * unscheduled * hours * years
+        for name, p in h.get("pools", {}).items():
+            into = pool_hours.setdefault(name, {"available": 0.0, "direct": 0.0,
+                                                "staff_type": p["staff_type"]})
+            into["available"] += w * p["available_hours"]
+            into["direct"] += w * (p.get("direct_contact_share") or 0.0) * p["available_hours"]
+        required += w * sum(h.get("required_work_hours", {}).values())
+        elastic += w * sum(v for acts in h.get("elastic_work_hours", {}).values()
+                           for v in acts.values())
+        unmet += w * sum(h.get("unmet_work_minutes", {}).values()) / 60.0
         for st, hours in h["available_hours"].items():
             avail[st] = avail.get(st, 0.0) + w * hours
             share = h["direct_contact_share"].get(st) or 0.0
@@ -128,6 +157,7 @@ def aggregate(outputs: list[dict], horizon_days: int, available_hours: float) ->
             for key, value in (("mean_stock", row["mean_stock"]), ("entries", entries),
                                ("talks_held", row["talks_held"]),
                                ("talks_on_time", row["talks_on_time"]),
+                               ("extra_talks_held", row.get("extra_talks_held", 0)),
                                ("talks_due", row["talks_held"] + row["talks_missed"]
                                 + row["talks_overdue_at_end"]),
                                ("in_person_talks", row["in_person_talks"]),
@@ -137,8 +167,12 @@ def aggregate(outputs: list[dict], horizon_days: int, available_hours: float) ->
         tot["talks"] += g["talks_held"]
         tot["talks_on_time"] += g["talks_on_time"]
         tot["talks_due"] += g["talks_due"]
+    tot["required_work_hours"] = required
+    tot["elastic_work_hours"] = elastic
+    tot["unmet_work_hours"] = unmet
     return {"totals": tot, "available_hours": avail, "direct_hours": direct, "groups": group,
-            "cost_lines_dkk": cost_lines, "years": years, "budget_hours": available_hours}
+            "cost_lines_dkk": cost_lines, "years": years, "budget_hours": available_hours,
+            "line_hours": line_hours, "pool_hours": pool_hours}
 
 
 def run_national(cfg: SimConfig, replications: int = 1, workers: int = 0,
@@ -173,7 +207,8 @@ def run_national(cfg: SimConfig, replications: int = 1, workers: int = 0,
     per_rep = []
     for r in range(replications):
         reps = [o for o in outputs if o is not None and o["replication"] == r]
-        per_rep.append(aggregate(reps, cfg.horizon_days, cfg.model.working_time.available_hours))
+        per_rep.append(aggregate(reps, cfg.horizon_days, cfg.model.working_time.available_hours,
+                                 cfg.model.working_time.unscheduled_staff_lines))
     return {"replications": per_rep, "members": len(plan),
             "jobcenters": sum(cfg.jobcenter.members.values()),
             "member_outputs": outputs, "wall_seconds": time.perf_counter() - t0,

@@ -83,7 +83,11 @@ def group_rows(result: RunResult) -> list[dict]:
                                             if gc.in_person_talks else None),
             "mean_total_minutes_per_talk": (gc.talk_total_minutes / gc.talks_held
                                             if gc.talks_held else None),
-            "talks_per_full_time_person": (gc.talks_held / (gc.stock_area / 365.0)
+            "extra_talks_held": gc.extra_talks_held,
+            "extra_talks_displaced": gc.extra_talks_displaced,
+            "extra_talks_dropped": gc.extra_talks_dropped,
+            "talks_per_full_time_person": ((gc.talks_held + gc.extra_talks_held)
+                                           / (gc.stock_area / 365.0)
                                            if gc.stock_area else None),
             "offers_started": gc.offers_started,
             "mean_offer_wait_days": (gc.offer_wait_days / gc.offers_started
@@ -130,8 +134,19 @@ def headline(result: RunResult) -> dict:
             "worked_hours": worked / 60.0,
             "idle_hours": sum(p.day_idle[w:]) / 60.0,
             "utilisation_of_bookable_time": (worked / bookable) if bookable else None,
+            "elastic_hours": sum(p.day_elastic[w:]) / 60.0,
+            "required_utilisation": ((worked - sum(p.day_elastic[w:])) / bookable
+                                     if bookable else None),
+            "direct_contact_share": (c.direct_by_pool.get(name, 0.0) / avail) if avail else None,
         }
     available = {st: c.available_minutes.get(st, 0.0) / 60.0 for st in staff_types}
+    required = {st: 0.0 for st in staff_types}
+    elastic: dict[str, dict[str, float]] = {st: {} for st in staff_types}
+    for (st, act), minutes in c.activity_minutes.items():
+        if act in c.elastic:
+            elastic[st][act] = elastic[st].get(act, 0.0) + minutes / 60.0
+        else:
+            required[st] += minutes / 60.0
     return {
         "scenario": cfg.scenario,
         "jobcenter": cfg.jobcenter.name,
@@ -148,6 +163,7 @@ def headline(result: RunResult) -> dict:
             sum(g.talks_on_time for g in gs), held, sum(g.talks_missed for g in gs),
             sum(g.talks_overdue_at_end for g in gs)),
         "talks_by_group": {g: c.groups[g].talks_held for g in GROUPS},
+        "extra_talks_held": sum(g.extra_talks_held for g in gs),
         "spells_ended": spells_ended,
         "operating_cost_dkk": total,
         "cost_per_spell_ended_dkk": total / spells_ended if spells_ended else None,
@@ -165,11 +181,40 @@ def headline(result: RunResult) -> dict:
             st: (direct_by_staff[st] / 60.0 / available[st]) if available[st] else None
             for st in staff_types},
         "certificates": dict(c.certificates),
+        "required_work_hours": required,
+        "elastic_work_hours": elastic,
+        "line_hours": line_hours(c, staff_types),
         "unmet_work_minutes": dict(c.unmet_minutes),
+        "backlog_hours_at_end": {act: m / 60.0 for act, m in sorted(c.backlog_minutes.items())},
         "mechanism_counters": {name: dict(values) for name, values in c.mechanisms.items()},
         "pools": pools,
         "cost_lines_dkk": {f"{line.staff_type}/{line.item}": line.dkk for line in lines},
     }
+
+
+NON_BOOKABLE_LINE = {              # the QB14 line (section 2) of each non-bookable budget line
+    "admin_around_casework": "admin_around_casework",
+    "meetings_training_breaks": "meetings_training_breaks",
+    "sparring": "indirect_casework",
+    "general_administration": "general_administration",
+}
+TIME_BUDGET_LINES = ("direct_contact", "indirect_casework", "admin_around_casework",
+                     "general_administration", "meetings_training_breaks", "unused_capacity")
+"""QB14's five lines of available time (section 2), and the model's unused capacity."""
+
+
+def line_hours(c, staff_types) -> dict[str, dict[str, float]]:
+    """Available hours of each staff type by QB14 line: activities by their category, the
+    non-bookable budget lines, and unused capacity (hours over the measured period)."""
+    out = {st: {line: 0.0 for line in TIME_BUDGET_LINES} for st in staff_types}
+    for (st, line), minutes in c.line_minutes.items():
+        out.setdefault(st, {})[line] = out[st].get(line, 0.0) + minutes / 60.0
+    for (st, line), minutes in c.non_bookable_minutes.items():
+        key = NON_BOOKABLE_LINE.get(line, line)
+        out.setdefault(st, {})[key] = out[st].get(key, 0.0) + minutes / 60.0
+    for st, minutes in c.idle_minutes.items():
+        out.setdefault(st, {})["unused_capacity"] = minutes / 60.0
+    return out
 
 
 def staff_types_of(result: RunResult) -> list[str]:

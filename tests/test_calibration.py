@@ -29,7 +29,15 @@ def national():
 def test_every_qb14_target_has_a_calibration_row(national):
     _, _, rows = national
     assert set(rows) == {t.id for t in load_targets()}
-    assert len(rows) == 18
+    assert len(rows) == 45
+    ids = set(rows)
+    # the 18 targets of parameters.md section 6 and those of the time budget, timeliness and
+    # offers (QB14 section 2, VIVE20 section 5.3)
+    assert {"line_indirect_casework", "line_admin_around_casework",
+            "line_general_administration", "line_meetings_training_breaks",
+            "direct_share_adp", "direct_share_kth", "direct_share_sdp", "unused_share_all",
+            "unused_share_caseworker", "on_time_adp", "on_time_ly", "active_share_all",
+            "offer_running_cost"} <= ids
 
 
 @pytest.mark.parametrize("target", [t.id for t in load_targets()])
@@ -54,6 +62,29 @@ def test_a_target_is_failed_when_the_simulated_value_is_outside_its_tolerance():
     rows = evaluate([{"talks_per_person": 6.5 * 1.14, "direct_share_all": 0.26 - 0.029}],
                     targets)
     assert [r["passed"] for r in rows] == [True, True]
+
+
+def test_limits_and_comparisons_are_judged_by_their_kind():
+    by_id = {t.id: t for t in load_targets()}
+    targets = [by_id["unused_share_all"], by_id["on_time_adp"], by_id["offer_running_cost"]]
+    rows = evaluate([{"unused_share_all": 0.019, "on_time_adp": 0.91,
+                      "offer_running_cost": 1.0}], targets)
+    assert [r["passed"] for r in rows] == [True, True, True]
+    rows = evaluate([{"unused_share_all": 0.021, "on_time_adp": 0.89,
+                      "offer_running_cost": 9e12}], targets)
+    assert [r["passed"] for r in rows] == [False, False, True]     # a comparison is no target
+    text = report_markdown(rows, {"profile": "p", "jobcenters": 1, "simulated": 1,
+                                  "scenario": "baseline", "seed": 1, "replications": 1,
+                                  "horizon_days": 365, "warmup_days": 0, "wall_seconds": 1,
+                                  "workers": 1})
+    assert "**0 of 2 targets within tolerance.**" in text
+    assert "comparison, not a target" in text
+    assert "face-validity target" in text            # the on-time target's note is printed
+
+
+def test_a_missing_simulated_value_fails_its_target():
+    target = [t for t in load_targets() if t.id == "active_share_all"]
+    assert evaluate([{"active_share_all": float("nan")}], target)[0]["passed"] is False
 
 
 def test_confidence_intervals_are_reported_over_replications(national):

@@ -44,17 +44,22 @@ class AppointmentBooking:
 
     A citizen with a caseworker of their own is booked in that caseworker's book; a citizen of
     a shared caseload (``member`` None) with whichever member has most room on the day found.
-    When no room exists before the deadline the talk is late (the first day with room after
-    it); when no caseworker has time at all it cannot be held and is counted as missed on its
-    deadline.
+    When no room exists before the deadline, extra talks in the way give way
+    (``make_room``), or else a colleague of the pool with room before the deadline takes the
+    talk (cover for holidays and full diaries); failing both the talk is late (the first day
+    with room after it, in the own caseworker's book); when no caseworker has time at all it
+    cannot be held and is counted as missed on its deadline.
     """
 
-    __slots__ = ("pool", "round", "latest_timely")
+    __slots__ = ("pool", "round", "latest_timely", "make_room")
 
     def __init__(self, pool: "StaffPool", daily_round: "DailyRound", rule: str):
         self.pool = pool
         self.round = daily_round
         self.latest_timely = rule == "latest_timely"
+        # f(c, booking, earliest) -> (day, member) or None: elastic work that gives way to a
+        # talk that would otherwise be late (the extra talks' make_room); None: nothing does
+        self.make_room = None
 
     def reserve(self, c: "Citizen", b: "Booking", lead_days: int, now: float) -> None:
         """Put booking ``b`` in the appointment book, ``lead_days`` from today at the earliest
@@ -74,6 +79,16 @@ class AppointmentBooking:
         elif pool.n:
             day = pool.book_fixed(c.member, b.target, earliest, b.minutes, self.latest_timely)
             member = c.member
+        if (day is None or day > b.due) and earliest <= b.due:
+            room = None
+            if self.make_room is not None:
+                room = self.make_room(c, b, earliest)    # extra talks give way to a mandated one
+            if room is None and c.member is not None:
+                room = self._cover(b, earliest, today)   # a colleague takes it in time
+            if room is not None:
+                if day is not None:
+                    pool.release(day, member, b.minutes)
+                day, member = room
         if day is None:                   # no caseworker time anywhere: the talk cannot be held
             comes_up = unbookable(b, earliest)
         else:
@@ -88,6 +103,20 @@ class AppointmentBooking:
                                    "were held")
             todays.append(b)
 
+    def _cover(self, b: "Booking", earliest: int, today: int) -> tuple[int, int] | None:
+        """A colleague in the pool with room for talk ``b`` on a day from ``earliest`` to its
+        deadline (the latest such day by the latest-timely rule), the time reserved; None if
+        nobody has room in time. A manager facing sanctions has a mandated talk covered rather
+        than held late (the caseworker on holiday or fully booked)."""
+        pool = self.pool
+        got = pool.book_shared(b.due, earliest, b.minutes, True, today)
+        if got is None:
+            return None
+        if got[0] > b.due:
+            pool.release(got[0], got[1], b.minutes)
+            return None
+        return got
+
     def cancel(self, c: "Citizen", b: "Booking") -> None:
         """Talk ``b`` will not be held as booked (the spell ended, or the talk gives way to
         other work and is booked again): its appointment time is given back."""
@@ -101,26 +130,37 @@ class AppointmentBooking:
 
 
 class CaseworkerBooks:
-    """Seam *who books*, the baseline: the caseworker who holds the talk books it and writes
-    the invitation letter, as desk work of the day (``talks.booking_minutes`` and
-    ``talks.letter_rewrite_minutes`` per booking, QB14 3). The pool turns each caseworker's
-    count of bookings into that work when the day's desk hours end (``StaffPool.booking_work``,
-    set here)."""
+    """Seam *who books*, the baseline: booking is split between case-support staff and the
+    caseworker who holds the talk (QB14: the 679 case-support staff do booking, phone duty and
+    letters, caseworkers spend 5-98 hours a year on "other administration, e.g. booking and
+    mail"). Each booking brings ``talks.booking_minutes`` and ``talks.letter_rewrite_minutes``
+    (QB14 3) of work: ``case_support.booking_share`` of it goes to case support
+    (``StaffPool.hand_in``), the rest to the caseworker's desk, as the pool turns each
+    caseworker's count of bookings into work when the day's desk hours end
+    (``StaffPool.booking_work``, set here). The split is of every booking's minutes, in
+    expectation."""
 
-    __slots__ = ("pool",)
+    __slots__ = ("pool", "support", "support_work")
 
-    def __init__(self, pool: "StaffPool", practice: "TalkPractice"):
+    def __init__(self, pool: "StaffPool", practice: "TalkPractice", support: "StaffPool",
+                 support_share: float):
         self.pool = pool
-        pool.booking_work = tuple((act, mins) for act, mins in (
-            ("booking", practice.booking_minutes),
-            ("invitation_letter", practice.letter_rewrite_minutes)) if mins > 0)
+        self.support = support
+        work = (("booking", practice.booking_minutes),
+                ("invitation_letter", practice.letter_rewrite_minutes))
+        pool.booking_work = tuple((act, mins * (1.0 - support_share))
+                                  for act, mins in work if mins * (1.0 - support_share) > 0)
+        self.support_work = tuple((act, mins * support_share)
+                                  for act, mins in work if mins * support_share > 0)
 
     def booked(self, c: "Citizen", b: "Booking") -> None:
         """Talk ``b`` was booked: count it for its caseworker (or the citizen's), whose desk gets
-        its booking work at the end of the day."""
+        its share of the booking work at the end of the day, and hand case support theirs."""
         member = b.member if b.member is not None else c.member
         if member is not None:
             self.pool.bookings[member] += 1
+        for act, mins in self.support_work:
+            self.support.hand_in(act, mins)
 
 
 class NoBookingWork:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from .effects import SpellEffects
+from .extra_talks import NoExtraTalks
 
 if TYPE_CHECKING:
     from .booking import AppointmentBooking, CaseworkerBooks
@@ -35,6 +36,9 @@ class GroupServices:
     * ``booking_policy`` (``reserve(c, booking, lead_days, now)``),
     * ``booker`` (who books: ``booked(c, booking)``),
     * ``caseload`` (``assign(c, now) -> member or None``),
+    * ``extra_talks`` (``plan(c, booking, now)`` after each mandated talk is booked,
+      ``cancel(c)``, ``hold(c, booking, day)``, ``make_room``: the elastic talks beyond the
+      legal minimum, :mod:`sim.domain.extra_talks`),
     * ``booking_adjusters``: hooks ``f(c, booking, now)`` run on each new booking before it is
       reserved (a caseload policy's shorter talks, a caseworker given to a long-term citizen),
     * ``next_talk`` (``f(c, now, lead=None)``: book the next contact; the talk service's
@@ -59,6 +63,7 @@ class GroupServices:
         self.booking_policy: AppointmentBooking
         self.booker: CaseworkerBooks
         self.caseload: FixedCaseload
+        self.extra_talks = NoExtraTalks()
         self.booking_adjusters: list[Callable] = []
         self.talk_held: list[Callable] = []
         self.next_talk: Callable = talks.book_next
@@ -76,7 +81,9 @@ class GroupServices:
 
     def resolve(self) -> None:
         """Bind the components for the run (call once, after every mechanism is installed)."""
+        if hasattr(self.booking_policy, "make_room"):
+            self.booking_policy.make_room = self.extra_talks.make_room
         self.talks.bind(self.deadlines, self.talk_format, self.booking_policy.reserve,
-                        self.booker.booked,
+                        self.booker.booked, self.extra_talks.plan,
                         tuple(self.booking_adjusters),
                         (*self.talk_held, *self.effects.talk_held))

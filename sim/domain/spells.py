@@ -35,7 +35,7 @@ class Citizen:
     __slots__ = ("id", "group", "spell_no", "spell_start", "plan", "end_day", "referral_day",
                  "offer_day", "reassess_day", "pool", "member", "last_talk_day", "talk",
                  "wake_at", "alarm", "next_spell", "tasks", "contact_rate", "contact_minutes",
-                 "services")
+                 "services", "extra_talk")
 
     def __init__(self, cid: int):
         self.id = cid
@@ -51,6 +51,7 @@ class Citizen:
         self.member: int | None = None
         self.last_talk_day: float | None = None
         self.talk: Booking | None = None
+        self.extra_talk: Booking | None = None   # an extra talk booked (elastic work)
         self.wake_at = INF
         self.alarm: Alarm | None = None     # the Alarm it waits for (None: gone for good)
         self.next_spell = None              # (group, revisit) of the spell after time out
@@ -92,6 +93,9 @@ class Spells:
         self.streams = streams
         self.alive: dict[int, Citizen] = {}
         self.ring = self.alarm_rings        # the alarms' callback, bound once
+        # case support registers each new case and closes it (minutes per spell, in all)
+        self.case_support: StaffPool | None = None
+        self.journal_minutes = 0.0
     # ------------------------------------------------------------------ alarms
     def enter(self, c: Citizen, group: str, plan: "SpellPlan", elapsed: float,
               visitation: bool) -> None:
@@ -199,6 +203,8 @@ class Spells:
                 last = now - u * iv_then
             c.last_talk_day = last
         self.counters.change_stock(group, now, +1)
+        if self.journal_minutes and spell_start == now:      # a case opened today
+            self.case_support.hand_in("journalising", self.journal_minutes)
         self.alive[c.id] = c
         # the stock at t0 had its next talk booked before the run began: no lead time applies
         sv.next_talk(c, now, 0 if now == 0.0 and not visitation else None)
@@ -211,6 +217,8 @@ class Spells:
         if c.talk is not None:
             c.services.booking_policy.cancel(c, c.talk)
             c.talk = None
+        if c.extra_talk is not None:
+            c.services.extra_talks.cancel(c)
         for t in c.tasks:
             t.cancelled = True
             t.on_done = None

@@ -104,6 +104,7 @@ class StaffPool(AppointmentBook):
         self.caseload = [0] * members
         self.contact_rate = [0.0] * members       # expected unplanned contacts per workday
         self.contact_minutes = [0.0] * members    # expected unplanned minutes per workday
+        self.callbacks = [0.0] * members          # unplanned contacts to call back (minutes)
         self.shared_rate = 0.0
         self.shared_minutes = 0.0
         self.talk_used = [0.0] * members           # minutes of talks held today per member
@@ -113,11 +114,21 @@ class StaffPool(AppointmentBook):
         self.booking_work: tuple[tuple[str, float], ...] = ()
         self.registrations = 0
         self.registration_minutes = 0.0
+        # work other pools hand in during the day (activity -> minutes), shared out among the
+        # members present when the day's desk hours end (see hand_in)
+        self.handed_in: dict[str, float] = {}
+        # unplanned contacts first reach this pool's phone duty (minutes per contact; None: no
+        # phone duty), and the elastic work that takes what is left of a day (see set_elastic)
+        self.phone_duty: StaffPool | None = None
+        self.phone_duty_minutes = 0.0
+        self.elastic_activity: str | None = None
+        self.elastic_day_share = 0.0
         self.labels = [f"{name}:{m}" for m in range(members)]
         # per-day series for the whole pool (minutes)
         self.day_available = [0.0] * horizon_days
         self.day_worked = [0.0] * horizon_days
         self.day_idle = [0.0] * horizon_days
+        self.day_elastic = [0.0] * horizon_days    # of day_worked: elastic work, extra talks
         self._day = 0                              # the day whose desk hours end next
         if members > 0:
             env.timeout(DESK_CLOSES).callbacks.append(self._desk_hours_end)
@@ -207,7 +218,23 @@ class StaffPool(AppointmentBook):
             self.contact_rate[member] -= rate
             self.contact_minutes[member] -= rate * minutes
 
+    def set_elastic(self, activity: str, max_day_share: float) -> None:
+        """Let ``activity`` (elastic work) take what is left of each member's day, up to
+        ``max_day_share`` of the member's bookable minutes of the day."""
+        self.elastic_activity = activity
+        self.elastic_day_share = max_day_share
+
     # ------------------------------------------------------------------ desk work
+    def hand_in(self, activity: str, minutes: float) -> None:
+        """Work for this pool as a whole (case support's share of booking, phone duty,
+        journalising): done by the members present when today's desk hours end, after their
+        queued desk work. With no staff in the pool it is counted as unmet demand."""
+        if self.n == 0:
+            self.counters.unmet_minutes[activity] += minutes
+            return
+        handed = self.handed_in
+        handed[activity] = handed.get(activity, 0.0) + minutes
+
     def shortest_queue(self) -> int | None:
         """The member with the fewest minutes of desk work queued."""
         return self.desk_queue.least_backlog()
@@ -246,14 +273,17 @@ class StaffPool(AppointmentBook):
         """Work with no one waiting for it (booking, letters): done when desk time allows."""
         if member is None:
             member = self.shortest_queue()
-        if member is None or minutes <= 0:
+        if minutes <= 0:
+            return
+        if member is None:               # nobody in the pool: the work is unmet demand
+            self.counters.unmet_minutes[activity] += minutes
             return
         self.background[member] += minutes
         acts = self.background_by_activity[member]
         acts[activity] = acts.get(activity, 0.0) + minutes
 
     def _desk_work(self, task: DeskTask, minutes: float) -> None:
-        self.counters.work(self.staff_type, task.activity, minutes)
+        self.counters.work(self.staff_type, task.activity, minutes, self.name)
 
     def _desk_done(self, task: DeskTask, t: float) -> None:
         self.log.add(task.citizen, task.group, task.activity, task.requested, t,
@@ -294,13 +324,19 @@ class StaffPool(AppointmentBook):
                                                   + self.registrations
                                                   * self.registration_minutes / n_present)
             self.registrations = 0
+        if n_present and self.handed_in:
+            for act, mins in self.handed_in.items():
+                arriving[act] = arriving.get(act, 0.0) + mins / n_present
+            self.handed_in = {}
         arriving_total = sum(arriving.values()) if arriving else 0
         done: dict[str, float] = {}          # background minutes worked today, by activity
-        available = worked_total = idle_total = 0.0
-        contact_minutes_total = 0.0
+        available = worked_total = idle_total = elastic_total = 0.0
+        contact_minutes_total = unmet_contact_total = 0.0
+        elastic_share = self.elastic_day_share
         nb_share = self.non_bookable_share
         bookable_share = 1.0 - nb_share
         talk_used, bookings = self.talk_used, self.bookings
+        callbacks = self.callbacks
         background, by_activity = self.background, self.background_by_activity
         dq = self.desk_queue
         backlog = dq.backlog
@@ -336,16 +372,26 @@ class StaffPool(AppointmentBook):
                 for act, mins in booking_work:
                     acts[act] = acts.get(act, 0.0) + k * mins
                     background[m] += k * mins
-            # unplanned contacts arrive today and are served first; those beyond the day's
-            # desk time are assumed to be resolved by other channels
+            # unplanned contacts are served first: yesterday's not reached (call-backs), then
+            # today's; what is not reached today is called back tomorrow, and a call-back not
+            # reached on its day is counted as unmet demand
+            new = 0.0
             if counts is not None and counts[m]:
                 rate = contact_rate[m] + shared_rate_each
                 if rate > 0:
-                    want = counts[m] * (contact_minutes[m] + shared_minutes_each) / rate
-                    w = want if want < budget else budget
-                    budget -= w
-                    worked += w
-                    contact_minutes_total += w
+                    new = counts[m] * (contact_minutes[m] + shared_minutes_each) / rate
+            back = callbacks[m]
+            if new or back:
+                want = back + new
+                w = want if want < budget else budget
+                budget -= w
+                worked += w
+                contact_minutes_total += w
+                if w < back:
+                    unmet_contact_total += back - w
+                    callbacks[m] = new
+                else:
+                    callbacks[m] = want - w
             if budget > _EPS and backlog[m] > _EPS:
                 self._serving = m
                 w = dq.serve(m, day + DESK_OPENS, day + DESK_CLOSES, budget,
@@ -368,6 +414,14 @@ class StaffPool(AppointmentBook):
                 background[m] = bg - w
                 budget -= w
                 worked += w
+            if elastic_share and budget > _EPS:
+                # elastic work takes what is left, up to its share of the bookable day
+                w = avail * bookable_share * elastic_share
+                if w > budget:
+                    w = budget
+                budget -= w
+                worked += w
+                elastic_total += w
             idle = avail * bookable_share - tu - worked
             if -1e-6 < idle < 0.0:             # rounding; a real shortfall stays visible
                 idle = 0.0
@@ -375,17 +429,24 @@ class StaffPool(AppointmentBook):
             idle_total += idle
         self.talk_used = [0.0] * self.n            # a new day of talks
         for act, mins in done.items():
-            counters.work(st, act, mins)
+            counters.work(st, act, mins, name)
         nb_total = available * nb_share
         nb_minutes = counters.non_bookable_minutes
         for key, frac in self._nb_lines:
             nb_minutes[key] += nb_total * frac
         if contact_minutes_total:
-            counters.work(st, "unplanned_contact", contact_minutes_total)
+            counters.work(st, "unplanned_contact", contact_minutes_total, name)
             log.add(-1, "", "unplanned_contact", day + DESK_CLOSES, day + DESK_CLOSES, name,
                     contact_minutes_total)
+        if unmet_contact_total:
+            counters.unmet_minutes["unplanned_contact"] += unmet_contact_total
+        if counts is not None and self.phone_duty is not None:
+            self.phone_duty.hand_in("phone_duty", sum(counts) * self.phone_duty_minutes)
+        if elastic_total:
+            counters.work(st, self.elastic_activity, elastic_total, name)
         counters.available_minutes[st] += available
         counters.idle_minutes[st] += idle_total
         self.day_available[day] = available
         self.day_worked[day] = worked_total
         self.day_idle[day] = idle_total
+        self.day_elastic[day] += elastic_total

@@ -67,33 +67,33 @@ class Booking:
 
 # --------------------------------------------------------------------------- deadlines
 class RulebookDeadlines:
-    """Seam *deadlines*, the baseline: the rulebook's cadence, planned at a share of it.
+    """Seam *deadlines*, the baseline: the rulebook's cadence, planned a margin before it.
 
     The first talk of a spell is due ``first_talk_days`` after the spell starts; a later one one
     cadence interval after the last talk (the interval in force when it was held). Jobcenters
-    plan follow-up talks at ``planned_interval_share`` of the interval (1: at the deadline);
-    timeliness is still judged against the deadline.
+    call the citizen for the latest timely date (QB14 3) less ``margin_days``, so that a no-show
+    or a sick day can be rebooked before the deadline; timeliness is judged against the
+    deadline. Talks beyond this legal minimum are extra talks (:mod:`sim.domain.extra_talks`).
     """
 
-    __slots__ = ("schedule", "interval", "planned_share")
+    __slots__ = ("schedule", "interval", "margin")
 
-    def __init__(self, schedule: "TalkSchedule", planned_share: float):
+    def __init__(self, schedule: "TalkSchedule", margin_days: int):
         self.schedule = schedule
         self.interval = schedule.constant_interval      # None: it depends on the phase
-        self.planned_share = planned_share
+        self.margin = margin_days
 
     def next(self, c: "Citizen") -> tuple[int, int]:
         """(deadline, planned day) of citizen ``c``'s next talk."""
         last = c.last_talk_day
         if last is None:
             due = int(c.spell_start + self.schedule.first_talk_days)
-            return due, due
+            return due, due - self.margin
         interval = self.interval
         if interval is None:
             interval = self.schedule.interval(last - c.spell_start)
         due = int(last + interval)
-        share = self.planned_share
-        return due, (due if share >= 1.0 else int(last + share * interval))
+        return due, due - self.margin
 
 
 # --------------------------------------------------------------------------- talk format
@@ -106,14 +106,15 @@ class IndividualTalks:
     and, when the citizen is late, the caseworker's second walk.
     """
 
-    __slots__ = ("next_draws", "first_talk_extra", "phone_share", "phone_factor",
+    __slots__ = ("next_draws", "kind", "first_talk_extra", "phone_share", "phone_factor",
                  "reception_walk", "late_share", "late_extra")
 
     def __init__(self, group: str, beh: "GroupBehaviour", practice: "TalkPractice",
-                 streams: "Streams"):
+                 streams: "Streams", stream: str = "talk", kind: type | None = None):
         t = beh.talk
-        self.next_draws = TalkDraws(streams.generator(f"talk/{group}"), t.preparation, t.talk,
-                                    t.documentation, t.cv).next
+        self.next_draws = TalkDraws(streams.generator(f"{stream}/{group}"), t.preparation,
+                                    t.talk, t.documentation, t.cv).next
+        self.kind = kind or Booking             # the class of the bookings made
         self.first_talk_extra = t.first_talk_extra
         self.phone_share, self.phone_factor = beh.phone_share, practice.phone_minutes_factor
         self.reception_walk = practice.reception_walk_minutes
@@ -133,7 +134,7 @@ class IndividualTalks:
             extra = self.reception_walk
             if u_late < self.late_share:
                 extra += self.late_extra
-        return Booking(c, due, target, prep, talk, doc, extra, phone)
+        return self.kind(c, due, target, prep, talk, doc, extra, phone)
 
 
 # --------------------------------------------------------------------------- the service
@@ -158,21 +159,26 @@ class TalkService:
         self.no_show_share, self.no_show_wait = beh.no_show_share, practice.no_show_wait_minutes
         self.booking_lead, self.rebooking_lead = (practice.booking_lead_days,
                                                   practice.rebooking_lead_days)
+        self.first_lead = practice.first_talk_lead_days
         self.s_certificate = streams[f"medical_certificate/{group}"]
         self.cert_share = beh.medical_certificate_share
         self.cert_minutes = certificate_minutes
         self.certificates = certificates         # purchases by kind (the run's counters)
+        self.journal_minutes = 0.0               # case support's minutes per document in
         self.reset()
 
-    def bind(self, deadlines, talk_format, reserve, booked, adjust: tuple, held: tuple) -> None:
+    def bind(self, deadlines, talk_format, reserve, booked, plan_extra, adjust: tuple,
+             held: tuple) -> None:
         """Fix the parts: ``deadlines.next``, ``talk_format.booking``, the booking policy's
-        ``reserve``, the booker's ``booked``; hooks run on each new booking before it is
-        reserved (``adjust``: ``f(c, booking, now)``) and after a talk is held (``held``:
+        ``reserve``, the booker's ``booked``, the extra talks' ``plan`` (an extra talk before
+        the mandated one just booked); hooks run on each new booking before it is reserved
+        (``adjust``: ``f(c, booking, now)``) and after a talk is held (``held``:
         ``f(c, booking, day, on_time)``: mechanisms' counters, the spell effects)."""
         self.next_deadline = deadlines.next
         self.new_booking = talk_format.booking
         self.reserve = reserve
         self.booked = booked
+        self.plan_extra = plan_extra
         self.adjust, self.held = adjust, held
 
     def reset(self) -> None:
@@ -190,19 +196,23 @@ class TalkService:
                                   ("reception_walk", self.work_reception_walk),
                                   ("no_show", self.work_no_show)):
             if minutes:
-                counters.work(self.pool.staff_type, activity, minutes)
+                counters.work(self.pool.staff_type, activity, minutes, self.pool.name)
 
     # ------------------------------------------------------------------ booking
     def book_next(self, c: "Citizen", now: float, lead: int | None = None) -> None:
         """Draw the next mandated talk of the spell and book it, at least ``lead`` days ahead
-        (default: the practice's booking lead time); ``now`` is the time."""
+        (default: the practice's booking lead time; for a spell's first talk, visitation, its
+        first-talk lead time); ``now`` is the time."""
         due, target = self.next_deadline(c)
         b = self.new_booking(c, due, target)
         for adjust in self.adjust:
             adjust(c, b, now)
         c.talk = b
-        self.reserve(c, b, self.booking_lead if lead is None else lead, now)
+        if lead is None:
+            lead = self.booking_lead if c.last_talk_day is not None else self.first_lead
+        self.reserve(c, b, lead, now)
         self.booked(c, b)
+        self.plan_extra(c, b, now)
 
     # ------------------------------------------------------------------ holding
     def hold(self, c: "Citizen", day: int) -> None:
@@ -233,6 +243,7 @@ class TalkService:
             if used > b.minutes:
                 used = b.minutes
             pool.talk_used[b.member] += used
+            pool.desk[day][b.member] += b.minutes - used    # the rest of the slot: desk work
             self.work_no_show += used
             gc.no_shows += 1
             log.add(c.id, c.group, "no_show", day, day + used / 1440.0, pool.labels[b.member],
@@ -259,6 +270,7 @@ class TalkService:
         if self.cert_share > 0.0 and self.s_certificate.random() < self.cert_share:
             self.certificates["follow_up"] += 1
             self.pool.add_background(b.member, "certificate_handling", self.cert_minutes)
+            self.admin.hand_in("journalising", self.journal_minutes)
         on_time = day <= b.due
         gc.talks_held += 1
         gc.talks_on_time += on_time

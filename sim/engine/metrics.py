@@ -33,7 +33,16 @@ ACTIVITY_CATEGORY = {
     "reception_registration": "admin_around_casework",
     "booking": "admin_around_casework",
     "invitation_letter": "admin_around_casework",
+    "phone_duty": "admin_around_casework",
+    "journalising": "admin_around_casework",
+    "extra_talk": "direct_contact",
+    "extra_talk_casework": "indirect_casework",
 }
+
+ELASTIC_ACTIVITIES = {"extra_talk", "extra_talk_casework"}
+"""Activities of elastic work: work that takes the time mandated and required work leaves and
+gives it back first (extra talks; each staff type's ``model.elastic_work`` activity is added
+when the model is built). All other activities are required work."""
 
 NOT_APPLICABLE = -1
 """``on_time`` value of log rows that have no deadline."""
@@ -81,6 +90,9 @@ class GroupCounters:
     talks_on_time: int = 0
     talks_missed: int = 0
     talks_overdue_at_end: int = 0
+    extra_talks_held: int = 0            # elastic talks beyond the legal minimum
+    extra_talks_displaced: int = 0       # pushed out of the diary by a mandated talk
+    extra_talks_dropped: int = 0         # caseworker ill or citizen absent: not rebooked
     no_shows: int = 0
     absence_rebookings: int = 0
     phone_talks: int = 0
@@ -118,15 +130,25 @@ class Counters:
         self.unmet_minutes: dict[str, float] = defaultdict(float)
         # the budget category of each activity: the model's own, and those mechanisms add
         self.category: dict[str, str] = dict(ACTIVITY_CATEGORY)
+        # activities that are elastic work (see ELASTIC_ACTIVITIES)
+        self.elastic: set[str] = set(ELASTIC_ACTIVITIES)
+        # work still waiting at the end of the run (activity -> minutes; see Model._finish)
+        self.backlog_minutes: dict[str, float] = defaultdict(float)
+        # direct contact with citizens and companies by staff pool (minutes)
+        self.direct_by_pool: dict[str, float] = defaultdict(float)
         # counters of the switched-on mechanisms: name -> {counter: value}
         self.mechanisms: dict[str, dict[str, float]] = {}
         self.citizens = 0
         self.stock_samples: list[tuple[int, list[int]]] = []
 
-    def work(self, staff_type: str, activity: str, minutes: float) -> None:
-        """Record ``minutes`` of ``activity`` done by ``staff_type``."""
+    def work(self, staff_type: str, activity: str, minutes: float, pool: str = "") -> None:
+        """Record ``minutes`` of ``activity`` done by ``staff_type`` (of staff pool ``pool``:
+        direct contact is also counted by pool)."""
         self.activity_minutes[(staff_type, activity)] += minutes
-        self.line_minutes[(staff_type, self.category[activity])] += minutes
+        line = self.category[activity]
+        self.line_minutes[(staff_type, line)] += minutes
+        if pool and line == "direct_contact":
+            self.direct_by_pool[pool] += minutes
 
     def mechanism(self, name: str, activities: dict[str, str] | None = None) -> dict[str, float]:
         """The counters of mechanism ``name`` (made on first use, zeroed at the end of the
@@ -153,7 +175,7 @@ class Counters:
             gc.__dict__.update(fresh.__dict__)
         for d in (self.activity_minutes, self.line_minutes, self.non_bookable_minutes,
                   self.available_minutes, self.idle_minutes, self.certificates,
-                  self.unmet_minutes):
+                  self.unmet_minutes, self.direct_by_pool):
             d.clear()
         for values in self.mechanisms.values():
             for k in values:
