@@ -55,7 +55,7 @@ def _signed(x: float, digits: int) -> str:
 
 def _digits(kind: str, *xs) -> int:
     """Decimals for differences: enough to show the smallest non-zero magnitude given."""
-    base = {"share": 2, "fte": 2, "days": 1, "count": 0, "dkk": 0}[kind]
+    base = {"share": 2, "fte": 2, "days": 1, "count": 0, "hours": 0, "dkk": 0}[kind]
     mags = [abs(x) for x in xs if not _missing(x) and x != 0]
     if not mags or kind == "dkk":
         return base
@@ -79,6 +79,8 @@ def fmt_value(kind: str, unit: str, x) -> str:
         return f"{x:,.1f} FTE"
     if kind == "days":
         return f"{x:,.1f} days"
+    if kind == "hours":
+        return f"{x:,.0f} hours"
     return f"{x:,.0f} {unit}"
 
 
@@ -117,7 +119,7 @@ def fmt_ci(kind: str, unit: str, lo, hi, digits: int | None = None) -> str:
         return f"DKK {a} to {b}{suffix}"
     if kind == "share":
         return f"{_signed(100 * lo, d)} to {_signed(100 * hi, d)} percentage points"
-    u = {"fte": "FTE", "days": "days"}.get(kind, unit)
+    u = {"fte": "FTE", "days": "days", "hours": "hours"}.get(kind, unit)
     return f"{_signed(lo, d)} to {_signed(hi, d)} {u}"
 
 

@@ -300,16 +300,24 @@ def precision_status(scenario: Sequence[dict], baseline: Sequence[dict] | None,
                      precision: float) -> list[dict]:
     """For each key figure: replications, CI half-width, target, met (True/False).
 
-    ``baseline=None`` (the scenario is the baseline): the target is on the mean itself.
+    ``baseline=None`` (the scenario is the baseline): the target is on the mean itself. A key
+    figure that no replication (no pair of replications) holds is left out: records written
+    before the figure existed cannot stop the rule, nor hold it up for ever. The key figures
+    are those of :func:`sim.figures.key_figures`: operating cost, required work (whose change is
+    capacity freed; staff time used in records without it), talks held, the on-time share.
     """
     out = []
     for fig in key_figures(scenario[0]):
         s = values(fig, scenario)
         if baseline is None:
             m = mean_ci(s)
+            if m.n == 0:
+                continue
             hw, est, level = m.half_width, None, m.mean
         else:
             p = paired_ci(s, values(fig, baseline))
+            if p.difference.n == 0:
+                continue
             hw, est, level = p.difference.half_width, p.difference.mean, p.baseline.mean
         target = precision_target(est, level, precision)
         met = hw is not None and (hw == 0.0 or hw <= target)
@@ -493,7 +501,8 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-SHORT_NAMES = {"operating_cost": "cost", "staff_time_used_fte": "staff time",
+SHORT_NAMES = {"operating_cost": "cost", "required_work_fte": "required work",
+               "staff_time_used_fte": "staff time",
                "talks_held": "talks", "on_time_share": "on time"}
 
 
