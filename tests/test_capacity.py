@@ -12,6 +12,9 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
+from sim.compare import RunData
+from sim.comparison_report import (capacity_notes, capacity_sentence, capacity_table_rows,
+                                   write_comparison_report)
 from sim.experiment import precision_status, stopping_decision
 from sim.figures import (TAKE_UP, capacity_freed, comparison_table, figures_for, hours_per_fte,
                          key_figures, values, where_capacity_went)
@@ -189,6 +192,89 @@ def test_unmet_demand_and_backlog_are_changes_in_hours():
     rows = {r.id: r for r in where_capacity_went(scen, base)}
     assert rows["unmet_demand"].change.mean == pytest.approx(-10.0)
     assert rows["backlog_at_end"].change.mean == pytest.approx(-30.0)
+    notes = " ".join(capacity_notes(list(rows.values())))
+    assert "required work caught up" in notes
+
+
+# --------------------------------------------------------------------------- the report
+def _run(scenario, baseline, name="fewer_letters", title="Fewer letters"):
+    info = {"horizon_days": 365, "warmup_days": 0, "seed": 1,
+            "baseline_is_scenario": scenario is baseline}
+    return RunData(name, {"title": title}, {}, info, scenario, baseline)
+
+
+def test_in_brief_leads_with_capacity_freed_and_its_interval():
+    run = _run(freeing_side(), baseline_side())
+    text = capacity_sentence(run)
+    c = capacity_freed(run.scenario, run.baseline)
+    assert text.startswith("**Capacity freed**: the scenario frees 2.00 FTE of required work")
+    lo, hi = f"{c['fte'].low:.2f}", f"{c['fte'].high:.2f}"
+    assert f"(95% confidence interval +{lo} to +{hi} FTE)" in text
+    assert "worth DKK 1.14 million a year" in text      # 2 x 1,428 h x DKK 400, less noise
+    assert "whether or not staff are released" in text
+    back = capacity_sentence(_run(baseline_side(), freeing_side()))
+    assert "none; the scenario adds 2.00 FTE of required work" in back
+
+
+def test_the_where_it_went_table_lists_every_line_with_units():
+    rows = capacity_table_rows(where_capacity_went(freeing_side(), baseline_side()))
+    labels = [r[0] for r in rows]
+    assert labels[0] == "**Capacity freed: less required work**"
+    assert rows[0][1] == "+2.00 FTE"
+    assert any(lbl.startswith("Extra talks") for lbl in labels)
+    assert any(lbl.startswith("Idle time") for lbl in labels)
+    assert any(lbl.startswith("Backlog at the end") for lbl in labels)
+    assert labels[-1] == "Check: staff time used on casework"
+    assert not any(lbl.startswith("Less time at work") for lbl in labels)   # staffing unchanged
+    for label, change, _ in rows:
+        assert change.endswith(("FTE", "hours")), (label, change)
+
+
+def test_the_report_says_capacity_freed_and_where_it_went(tmp_path):
+    run = _run(freeing_side(), baseline_side())
+    write_comparison_report([run], tmp_path)
+    md = (tmp_path / "report.md").read_text(encoding="utf-8")
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    brief = md.split("## In brief", 1)[1].split("## ", 1)[0]
+    assert brief.lstrip().startswith("- **Capacity freed**: the scenario frees 2.00 FTE")
+    assert "Staff time used hardly moves" in brief and "elastic work fills the time freed" in brief
+    assert "## Where the freed time went" in md
+    assert md.index("## Where the freed time went") < md.index("## Headline figures")
+    assert "add up to the capacity freed (+2.00 FTE against +2.00 FTE)" in md
+    assert "<h2>Where the freed time went</h2>" in html
+    assert "<strong>Capacity freed</strong>: the scenario frees 2.00 FTE" in html
+
+
+def test_a_multi_scenario_report_has_a_capacity_freed_column(tmp_path):
+    a = _run(freeing_side(), baseline_side())
+    b = _run(baseline_side(), baseline_side(), name="copy", title="Nothing changes")
+    b.info["baseline_is_scenario"] = False
+    write_comparison_report([a, b], tmp_path)
+    md = (tmp_path / "report.md").read_text(encoding="utf-8")
+    header = "| Scenario | Capacity freed | 95% confidence interval | Worth a year |"
+    assert header in md
+    assert "| Fewer letters | **+2.00 FTE** |" in md
+    assert "| Nothing changes | 0.00 FTE | 0.00 to 0.00 FTE |" in md
+    assert "none; the scenario leaves required work" in md
+
+
+def test_a_baseline_only_report_shows_required_and_elastic_work(tmp_path):
+    base = baseline_side()
+    write_comparison_report([_run(base, base, name="baseline", title="Baseline")], tmp_path)
+    md = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "| Required work: mandated and required tasks" in md
+    assert "| Elastic work: extra talks, longer preparation, more employer contact |" in md
+    assert "15.0 FTE is required work" in md and "1.0 FTE elastic work" in md
+    assert "Where the freed time went" not in md
+
+
+def test_a_report_of_old_records_has_no_capacity_section(tmp_path):
+    old = [record(i, {"caseworker": 1000.0 + i}, {"caseworker": {}}, new_keys=False)
+           for i in range(3)]
+    write_comparison_report([_run(old, copy.deepcopy(old))], tmp_path)
+    md = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "Capacity freed" not in md and "Where the freed time went" not in md
+    assert "**Staff time used on casework**" in md
 
 
 # --------------------------------------------------------------------------- the stopping rule
@@ -221,3 +307,18 @@ def test_a_key_figure_without_any_pair_of_values_does_not_block_the_stopping_rul
     assert status and all(s["met"] for s in status)
     state = stopping_decision(_auto(), new, old)
     assert state.converged_at == 3 and state.replications == 5
+
+
+def test_the_single_run_report_shows_required_and_elastic_work_levels():
+    from sim.report import _capacity_section
+
+    metrics = baseline_side(1)[0]["headline"]
+    text = "\n".join(_capacity_section(metrics))
+    assert "## Required and elastic work" in text
+    # caseworkers: 12 FTE required, 1 FTE elastic; admin staff: 3 FTE required, none elastic
+    assert "| Caseworker | 17,136 | 1,428 |" in text and "| 12.0 | 1.0 |" in text
+    assert "| Admin staff | 4,284 | 0 |" in text
+    assert "| Extra talks beyond the legal minimum | 857 |" in text
+    assert "Extra talks held beyond the legal minimum: 900 talks." in text
+    old = record(0, {"caseworker": 1000.0}, {"caseworker": {}}, new_keys=False)["headline"]
+    assert _capacity_section(old) == []
