@@ -712,9 +712,10 @@ def write_experiment(run_dir: Path, exp: Experiment, write_report: bool = True) 
 
 
 def summary_lines(exp: Experiment) -> list[str]:
-    """A few lines for the terminal: replications, warm-up and the key differences."""
-    from .comparison_report import fmt_ci, fmt_diff, fmt_value, ignored_text
-    from .figures import comparison_table
+    """A few lines for the terminal: replications, warm-up, capacity freed (where the records
+    hold required work) and the key differences."""
+    from .comparison_report import fmt_ci, fmt_diff, fmt_money, fmt_value, ignored_text
+    from .figures import capacity_freed, comparison_table
 
     n = exp.replications
     lines = [f"{n} replication{'s' if n != 1 else ''} ({exp.stopping.reason}); warm-up "
@@ -724,8 +725,19 @@ def summary_lines(exp: Experiment) -> list[str]:
         lines.append(ignored_text(exp.baseline_ignored, quote=""))
     table = comparison_table(exp.scenario_records, exp.baseline_records)
     kinds = {f.id: (f.kind, f.unit) for f in figures_for(exp.baseline_records[0])}
-    for _, r in table[table["figure"].isin(["operating_cost", "staff_time_used_fte",
-                                            "talks_held", "on_time_share"])].iterrows():
+    freed = None if exp.is_baseline else capacity_freed(exp.scenario_records,
+                                                        exp.baseline_records)
+    if freed is not None and freed["fte"].mean is not None:
+        f, m = freed["fte"], freed["dkk"]
+        ci = fmt_ci("fte", "FTE", f.low, f.high)
+        what = "Capacity freed" if f.mean >= 0 else "Capacity freed: none; required work added"
+        lines.append(f"  {what}: {abs(f.mean):,.2f} FTE"
+                     + (f" (95% CI {ci})" if ci != "–" else "")
+                     + (f", worth {fmt_money(m.mean)} a year at the wage cost per hour"
+                        if m.mean is not None else ""))
+    shown = ["operating_cost", "required_work_fte", "elastic_work_fte", "staff_time_used_fte",
+             "talks_held", "on_time_share"]
+    for _, r in table[table["figure"].isin(shown)].iterrows():
         kind, unit = kinds[r["figure"]]
         if exp.is_baseline:
             lines.append(f"  {r['label']}: {fmt_value(kind, unit, r['baseline_mean'])}")

@@ -15,7 +15,7 @@ import pytest
 from sim.compare import RunData
 from sim.comparison_report import (capacity_notes, capacity_sentence, capacity_table_rows,
                                    write_comparison_report)
-from sim.experiment import precision_status, stopping_decision
+from sim.experiment import precision_status, stopping_decision, summary_lines
 from sim.figures import (TAKE_UP, capacity_freed, comparison_table, figures_for, hours_per_fte,
                          key_figures, values, where_capacity_went)
 
@@ -307,6 +307,20 @@ def test_a_key_figure_without_any_pair_of_values_does_not_block_the_stopping_rul
     assert status and all(s["met"] for s in status)
     state = stopping_decision(_auto(), new, old)
     assert state.converged_at == 3 and state.replications == 5
+
+
+def test_summary_lines_mention_capacity_freed():
+    scen, base = freeing_side(), baseline_side()
+    exp = SimpleNamespace(replications=6, stopping=SimpleNamespace(reason="set to 6"),
+                          cfg=SimpleNamespace(warmup_days=0), cache={"reused": 0},
+                          baseline_ignored=[], scenario_records=scen, baseline_records=base,
+                          is_baseline=False)
+    text = "\n".join(summary_lines(exp))
+    assert "Capacity freed: 2.00 FTE" in text and "95% CI" in text
+    assert "worth DKK 1.14 million a year" in text
+    exp.scenario_records, exp.is_baseline = base, True
+    text = "\n".join(summary_lines(exp))
+    assert "Required work" in text and "Capacity freed" not in text
 
 
 def test_the_single_run_report_shows_required_and_elastic_work_levels():
