@@ -26,8 +26,9 @@ import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator, StrMethodFormatter  # noqa: E402
 
 from .config import GROUPS  # noqa: E402
-from .figures import (cost_line_differences, figures_for, mean_ci, pool_label,  # noqa: E402
-                      values)
+from .figures import (TAKE_UP, capacity_freed, cost_line_differences,  # noqa: E402
+                      figures_for, hours_per_fte, key_figures, mean_ci, pool_label, values,
+                      where_capacity_went)
 from .output import atomic_write, atomic_write_text  # noqa: E402
 from .warmup import DEFAULT_WARMUP_DAYS  # noqa: E402
 from .report import DASH, _cost_label, _dkk  # noqa: E402
@@ -35,9 +36,20 @@ from .report import DASH, _cost_label, _dkk  # noqa: E402
 DPI = 100
 MINUS = "\u2212"
 BASE_COLOUR = "0.35"
-HEADLINE = ("operating_cost", "staff_time_used_fte", "staff_time_used_dkk", "talks_held",
+HEADLINE = ("operating_cost", "required_work_fte", "required_work_dkk", "elastic_work_fte",
+            "staff_time_used_fte", "staff_time_used_dkk", "talks_held", "extra_talks_held",
             "on_time_share", "spell_days", "days_to_first_offer", "rehab_wait_days")
-"""Figures in the headline table (the caseworker pools' utilisation is added after them)."""
+"""Figures in the headline table (the caseworker pools' utilisation is added after them).
+With required work in the records, staff time used in DKK leaves it: required work carries the
+money value."""
+
+KEY_NAMES = {"operating_cost": "operating cost", "required_work_fte": "required work",
+             "staff_time_used_fte": "staff time used", "talks_held": "talks held",
+             "on_time_share": "on-time share"}
+"""The key figures of the stopping rule, in a few words."""
+
+HARDLY_MOVES = 0.25
+"""Staff time used "hardly moves" when its change is at most this share of the capacity freed."""
 
 
 # --------------------------------------------------------------------------- numbers as text
@@ -55,7 +67,7 @@ def _signed(x: float, digits: int) -> str:
 
 def _digits(kind: str, *xs) -> int:
     """Decimals for differences: enough to show the smallest non-zero magnitude given."""
-    base = {"share": 2, "fte": 2, "days": 1, "count": 0, "dkk": 0}[kind]
+    base = {"share": 2, "fte": 2, "days": 1, "count": 0, "hours": 0, "dkk": 0}[kind]
     mags = [abs(x) for x in xs if not _missing(x) and x != 0]
     if not mags or kind == "dkk":
         return base
@@ -79,6 +91,8 @@ def fmt_value(kind: str, unit: str, x) -> str:
         return f"{x:,.1f} FTE"
     if kind == "days":
         return f"{x:,.1f} days"
+    if kind == "hours":
+        return f"{x:,.0f} hours"
     return f"{x:,.0f} {unit}"
 
 
@@ -117,7 +131,7 @@ def fmt_ci(kind: str, unit: str, lo, hi, digits: int | None = None) -> str:
         return f"DKK {a} to {b}{suffix}"
     if kind == "share":
         return f"{_signed(100 * lo, d)} to {_signed(100 * hi, d)} percentage points"
-    u = {"fte": "FTE", "days": "days"}.get(kind, unit)
+    u = {"fte": "FTE", "days": "days", "hours": "hours"}.get(kind, unit)
     return f"{_signed(lo, d)} to {_signed(hi, d)} {u}"
 
 
@@ -269,8 +283,8 @@ def _scen_colour(i: int) -> str:
 
 def plot_effects(runs, tables, path: Path) -> bool:
     """Forest plot: each headline difference with its 95% CI (relative % and percentage points)."""
-    rel_ids = [f for f in ("staff_time_used_fte", "talks_held", "spell_days",
-                           "days_to_first_offer", "rehab_wait_days", "operating_cost")]
+    rel_ids = ["required_work_fte", "staff_time_used_fte", "talks_held", "spell_days",
+               "days_to_first_offer", "rehab_wait_days", "operating_cost"]
     pp_ids = ["on_time_share"] + [f for f in tables[0]["figure"] if f.startswith("utilisation/")]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4.6), layout="constrained")
     any_bar = False
@@ -558,7 +572,9 @@ def _kinds(rec: dict) -> dict[str, tuple[str, str]]:
 
 
 def _headline_ids(table: pd.DataFrame) -> list[str]:
-    ids = [f for f in HEADLINE if f in set(table["figure"])]
+    present = set(table["figure"])
+    ids = [f for f in HEADLINE if f in present
+           and not (f == "staff_time_used_dkk" and "required_work_dkk" in present)]
     return ids + [f for f in table["figure"] if f.startswith("utilisation/")]
 
 
@@ -619,8 +635,142 @@ def _multi_rows(runs, tables, kinds, ids) -> list[list[str]]:
     return rows
 
 
+def fmt_money(x: float) -> str:
+    """An amount of DKK without sign: "DKK 1.91 million", "DKK 412,000"."""
+    if abs(x) >= 1e6:
+        return f"DKK {abs(x) / 1e6:,.2f} million"
+    return f"DKK {round(abs(x), -3):,.0f}"
+
+
+def _fte_amount(x: float, digits: int) -> str:
+    return f"{abs(x):,.{digits}f} FTE"
+
+
+def capacity_sentence(run) -> str | None:
+    """The In-brief sentence on capacity freed: FTE and DKK a year with their 95% intervals,
+    in plain words; None when the records do not hold required work."""
+    c = capacity_freed(run.scenario, run.baseline)
+    if c is None or c["fte"].mean is None:
+        return None
+    f, m = c["fte"], c["dkk"]
+    if f.mean == 0 and f.half_width in (0.0, None):
+        return ("**Capacity freed**: none; the scenario leaves required work (mandated and "
+                "required tasks) unchanged"
+                + (" in every replication." if f.half_width == 0 else "."))
+    d = _digits("fte", f.mean, f.low, f.high)
+    ci = ("" if f.half_width is None else
+          f" (95% confidence interval {fmt_ci('fte', 'FTE', f.low, f.high, d)})")
+    money_ci = ("" if m.half_width is None else
+                f" (95% confidence interval {fmt_ci('dkk', '', m.low, m.high)})")
+    money = fmt_money(m.mean) if m.mean is not None else DASH
+    if f.mean > 0:
+        text = (f"**Capacity freed**: the scenario frees {_fte_amount(f.mean, d)} of required "
+                f"work{ci}, worth {money} a year{money_ci} at the wage cost per hour, whether "
+                "or not staff are released.")
+    else:
+        text = (f"**Capacity freed**: none; the scenario adds {_fte_amount(f.mean, d)} of "
+                f"required work{ci}, worth {money} a year{money_ci} at the wage cost per hour, "
+                "taken from elastic work or idle time.")
+    if c["clear"] is False:
+        text += " The interval includes zero: not clearly different from no change."
+    return text
+
+
+def _rows_by_id(rows) -> dict:
+    return {r.id: r for r in rows}
+
+
+def _negligible(iv) -> bool:
+    """A change that rounds to zero FTE (two decimals), interval included."""
+    return (iv.mean is None or abs(iv.mean) < 0.005) and \
+        (iv.half_width is None or iv.half_width < 0.005)
+
+
+def staff_time_sentence(rows) -> str | None:
+    """One sentence on the check, staff time used, against the capacity freed."""
+    by = _rows_by_id(rows)
+    freed, used = by["capacity_freed"].change, by["staff_time_used"].change
+    if freed.mean is None or used.mean is None or _negligible(freed):
+        return None
+    d = _digits("fte", freed.mean, used.mean)
+    elastic = sum(by[k].change.mean or 0.0 for k in ("extra_talks", "other_elastic"))
+    idle = by["idle"].change.mean or 0.0
+    if abs(used.mean) <= HARDLY_MOVES * abs(freed.mean):
+        verb = "fills the time freed" if freed.mean > 0 else "gives the time back first"
+        return (f"Staff time used hardly moves ({fmt_diff('fte', 'FTE', used.mean, d)}) because "
+                f"elastic work {verb}: extra talks beyond the legal minimum, longer preparation "
+                "and documentation, more employer contact.")
+    return (f"Staff time used changes by {fmt_diff('fte', 'FTE', used.mean, d)}: elastic work "
+            f"takes up {fmt_diff('fte', 'FTE', elastic, d)} and idle time "
+            f"{fmt_diff('fte', 'FTE', idle, d)} of the {_fte_amount(freed.mean, d)} "
+            f"{'freed' if freed.mean > 0 else 'added'}.")
+
+
+def _shown_capacity_rows(rows):
+    """The rows of the table: the change in time at work only where staffing changes."""
+    return [r for r in rows if not (r.id == "at_work" and _negligible(r.change))]
+
+
+def _capacity_cell(r, bold: bool = False) -> tuple[str, str]:
+    iv = r.change
+    d = _digits(r.kind, iv.mean, iv.low, iv.high)
+    text = fmt_diff(r.kind, r.unit, iv.mean, d)
+    if bold and r.clear:
+        text = f"**{text}**"
+    return text, fmt_ci(r.kind, r.unit, iv.low, iv.high, d)
+
+
+def capacity_table_rows(rows) -> list[list[str]]:
+    """Label, change and 95% interval of each row of "where the freed time went"."""
+    out = []
+    for r in _shown_capacity_rows(rows):
+        change, ci = _capacity_cell(r)
+        label = f"**{r.label}**" if r.id == "capacity_freed" else r.label
+        out.append([label, change, ci])
+    return out
+
+
+def capacity_notes(rows) -> list[str]:
+    """The sentences under the table: what adds up to capacity freed, what is caught up, and
+    the check on staff time used."""
+    by = _rows_by_id(rows)
+    freed = by["capacity_freed"].change
+    if freed.mean is None:
+        return []
+    d = _digits("fte", freed.mean)
+    shown = {r.id for r in _shown_capacity_rows(rows)}
+    parts = [k for k in TAKE_UP if k in shown]
+    total = sum(by[k].change.mean or 0.0 for k in TAKE_UP)
+    names = {"extra_talks": "extra talks", "other_elastic": "other elastic work",
+             "idle": "idle time", "at_work": "the change in time at work"}
+    listed = ", ".join(names[k] for k in parts[:-1]) + f" and {names[parts[-1]]}"
+    out = []
+    if not _negligible(freed):
+        out.append(f"Time adds up: {listed} add up to the capacity freed "
+                   f"({fmt_diff('fte', 'FTE', total, d)} against "
+                   f"{fmt_diff('fte', 'FTE', freed.mean, d)}).")
+    caught = [by[k].change.mean for k in ("unmet_demand", "backlog_at_end") if k in by]
+    caught = [x for x in caught if x is not None and round(x) != 0]
+    if caught and all(x < 0 for x in caught):
+        out.append("Less unmet demand and a shorter backlog are required work caught up with the "
+                   "time the scenario frees: being required work, they are already netted out of "
+                   "capacity freed, so the scenario saves that much more required work than "
+                   "capacity freed shows.")
+    elif caught and all(x > 0 for x in caught):
+        out.append("More unmet demand or a longer backlog is required work left undone: it "
+                   "lowers required work, so part of the capacity freed is work not done rather "
+                   "than work saved.")
+    elif caught:
+        out.append("Unmet demand and the backlog move in opposite directions: required work "
+                   "left undone in one place and caught up in the other.")
+    sentence = staff_time_sentence(rows)
+    if sentence:
+        out.append(sentence)
+    return out
+
+
 def _in_brief(run, table, kinds) -> list[str]:
-    """A few sentences on the key results of one scenario."""
+    """A few sentences on the key results of one scenario, capacity freed first."""
     out = []
     n = run.replications
 
@@ -629,8 +779,15 @@ def _in_brief(run, table, kinds) -> list[str]:
             return ""
         return f"; 95% confidence interval {fmt_ci(kind, unit, r['ci_low'], r['ci_high'])}"
 
+    capacity = capacity_sentence(run)
+    if capacity:
+        rows = where_capacity_went(run.scenario, run.baseline)
+        check = staff_time_sentence(rows) if rows else None
+        out.append(capacity + (f" {check}" if check else ""))
     for fid in ("talks_held", "on_time_share", "staff_time_used_fte", "spell_days",
                 "rehab_wait_days"):
+        if fid == "staff_time_used_fte" and capacity:
+            continue                        # the check, in the capacity sentence
         r = _row(table, fid)
         if r is None or _missing(r["difference"]):
             continue
@@ -654,9 +811,9 @@ def _in_brief(run, table, kinds) -> list[str]:
         if cost["difference"] == 0 and cost.get("half_width") in (0, 0.0, None):
             level = fmt_value("dkk", "", cost["baseline_mean"])
             out.append(f"**Operating cost**: unchanged at {level}"
-                       " a year. Staff are paid whether busy or not: time freed becomes unused "
-                       "capacity (see the cost waterfall) and saves money only if staffing is "
-                       "reduced or the time is put to other use.")
+                       " a year. Staff are paid whether busy or not: time freed goes to elastic "
+                       "work or idle time (unused capacity in the cost waterfall) and saves money "
+                       "only if staffing is reduced or the time is put to other use.")
         else:
             out.append(f"**Operating cost**: {fmt_value('dkk', '', cost['baseline_mean'])} → "
                        f"{fmt_value('dkk', '', cost['scenario_mean'])} a year "
@@ -664,13 +821,94 @@ def _in_brief(run, table, kinds) -> list[str]:
                        f"{ci_text(cost, 'dkk', '')}). Staff are paid whether busy or not, so "
                        "the cost changes only through purchases (such as medical certificates) and "
                        "through staff the scenario adds or removes (such as a booking team); "
-                       "staff time freed shows as unused capacity in the cost waterfall and "
-                       "saves money only if staffing is reduced or the time is put to other "
-                       "use.")
+                       "staff time freed goes to elastic work or idle time (unused capacity in "
+                       "the cost waterfall) and saves money only if staffing is reduced or the "
+                       "time is put to other use.")
     if n == 1:
         out.append("This comparison rests on a single replication, so it has no confidence "
                    "intervals; run with `replications=auto` before acting on it.")
     return out
+
+
+def _capacity_overview_rows(runs) -> list[list[str]]:
+    """One row per scenario: capacity freed (FTE, 95% CI), its value a year, the check."""
+    out = []
+    for r in runs:
+        c = capacity_freed(r.scenario, r.baseline)
+        rows = where_capacity_went(r.scenario, r.baseline)
+        if c is None:
+            out.append([r.title, DASH, DASH, DASH, DASH])
+            continue
+        f, m = c["fte"], c["dkk"]
+        d = _digits("fte", f.mean, f.low, f.high)
+        freed = fmt_diff("fte", "FTE", f.mean, d)
+        if c["clear"]:
+            freed = f"**{freed}**"
+        used = DASH
+        if rows:
+            used = _capacity_cell(_rows_by_id(rows)["staff_time_used"])[0]
+        out.append([_legend(r.title, 90), freed, fmt_ci("fte", "FTE", f.low, f.high, d),
+                    fmt_diff("dkk", "", m.mean), used])
+    return out
+
+
+def _capacity_multi_rows(runs) -> list[list[str]]:
+    """"Where the freed time went", one column per scenario (change and 95% interval)."""
+    per_run = [where_capacity_went(r.scenario, r.baseline) for r in runs]
+    first = next(rows for rows in per_run if rows)
+    ids = []
+    for rows in per_run:
+        for row in _shown_capacity_rows(rows or []):
+            if row.id not in ids:
+                ids.append(row.id)
+    labels = {row.id: row.label for rows in per_run if rows for row in rows}
+    out = []
+    for fid in [r.id for r in first if r.id in ids] + [i for i in ids
+                                                       if i not in {r.id for r in first}]:
+        cells = [f"**{labels[fid]}**" if fid == "capacity_freed" else labels[fid]]
+        for rows in per_run:
+            row = _rows_by_id(rows or []).get(fid)
+            if row is None:
+                cells.append(DASH)
+                continue
+            change, ci = _capacity_cell(row, bold=True)
+            cells.append(change + (f"\n({ci})" if ci != DASH else ""))
+        out.append(cells)
+    return out
+
+
+def _headline_notes(run, capacity: bool) -> str:
+    """What the headline figures count, in plain words."""
+    fte = f"1 FTE = {hours_per_fte(run.baseline[0]['headline']):,.0f} available hours a year"
+    staff = ("Staff time used counts the hours of caseworkers, company consultants and "
+             "administrative staff spent on casework")
+    if capacity:
+        staff = ("Required work is the work the rules and the cases demand (mandated talks, desk "
+                 "work, booking, letters); elastic work fills the rest of staff's time (extra "
+                 "talks beyond the legal minimum, longer preparation and documentation, more "
+                 "employer contact) and gives it back first. " + staff + ": both together")
+    return ("Operating cost covers all staff, management, staff functions, other services and "
+            f"certificates, per year. {staff}, in full-time equivalents ({fte}). Mean time on "
+            "benefit follows Little's law (mean number on benefit / new spells per day), which "
+            "unlike the mean of completed spells is not biased by spells that began before the "
+            "simulation.")
+
+
+def _capacity_levels(records) -> str | None:
+    """Required and elastic work of the baseline alone, in one sentence."""
+    from .figures import elastic_work_fte, idle_fte, required_work_fte, EXTRA_TALK
+
+    req = mean_ci([required_work_fte(r) for r in records]).mean
+    ela = mean_ci([elastic_work_fte(r) for r in records]).mean
+    if req is None or ela is None:
+        return None
+    extra = mean_ci([elastic_work_fte(r, activity=EXTRA_TALK) for r in records]).mean or 0.0
+    idle = mean_ci([idle_fte(r) for r in records]).mean or 0.0
+    return (f"Of the staff time at work, {req:,.1f} FTE is required work (mandated talks, desk "
+            f"work, booking and letters) and {ela:,.1f} FTE elastic work that fills the rest "
+            f"({extra:,.1f} FTE of it extra talks beyond the legal minimum); {idle:,.1f} FTE is "
+            "idle. A scenario that needs less required work frees capacity, and elastic work "
+            "takes it up.")
 
 
 def ignored_text(overrides: Sequence[str], quote: str = "`") -> str:
@@ -689,9 +927,11 @@ def _replication_text(run) -> str:
     setting = info.get("replications_setting")
     text = (f"**{n} replication{'s' if n != 1 else ''}** of each side")
     if setting == "auto":
+        keys = ", ".join(KEY_NAMES.get(f.id, f.label.lower())
+                         for f in key_figures(run.baseline[0]))
         text += (f", chosen automatically: {stop.get('reason', '')}. The target: the 95% "
-                 f"confidence interval of each key difference (operating cost, staff time used, "
-                 f"talks held, on-time share) is at most ±{100 * info.get('precision', 0):g}% "
+                 f"confidence interval of each key difference ({keys}) "
+                 f"is at most ±{100 * info.get('precision', 0):g}% "
                  f"of the difference, or of {100 * info.get('precision', 0):g}% of the baseline "
                  f"value for smaller differences (at least {info.get('min_replications')}, "
                  f"at most {info.get('max_replications')} replications, look-ahead "
@@ -733,12 +973,17 @@ def _stress_rows(runs, notes_runtime: str) -> list[list[str]]:
     sources = sorted({r.description.get("source") for r in runs if r.description.get("source")})
     assumptions = [a for r in runs for a in (r.description.get("assumptions") or [])]
     rules = (cfg.get("rules") or {})
+    capacity = ("Capacity freed: the fall in required work (mandated and required tasks), in "
+                "FTE and in DKK per year at each staff type's wage cost per hour, and where it "
+                "went (elastic work, idle time, unmet demand, backlog). "
+                if "required_work_hours" in run.baseline[0]["headline"] else "")
     return [
         ["Purpose", "Estimate what a change in rules or practice (a scenario) does to a Danish "
                     "jobcenter's cost, the duration of benefit spells and the service citizens "
                     "get (mandated talks on time), compared with today's rules and practice "
                     "(the baseline)."],
-        ["Outputs", "Operating cost (DKK per year) and staff time used (FTE); talks held and the "
+        ["Outputs", capacity + "Operating cost (DKK per year) and staff time used (FTE); talks "
+                    "held and the "
                     "share of mandated talks held on time, by group; mean time on benefit "
                     "(Little's law: mean stock / entries per day), time to first offer and the "
                     "wait for the rehabilitation team; caseworkers' utilisation of bookable time. "
@@ -847,12 +1092,46 @@ def write_comparison_report(runs, out_dir: Path, notes: Sequence[str] = ()) -> P
               "there is no comparison; run a scenario (`python -m sim scenario=NAME`) to compare.")
         doc.table(["Figure", "Mean", "95% confidence interval"],
                   _level_rows(run.scenario, kinds, ids, tables[0]))
+        levels = _capacity_levels(run.scenario)
+        if levels:
+            doc.p(levels)
     else:
         doc.h(2, "In brief")
+        if multi and any(capacity_freed(r.scenario, r.baseline) for r in runs):
+            doc.p("Capacity freed by each scenario: the baseline's required work less the "
+                  "scenario's, with its value at the wage cost per hour, whether or not staff "
+                  "are released; staff time used is the check.")
+            doc.table(["Scenario", "Capacity freed", "95% confidence interval",
+                       "Worth a year", "Staff time used (check)"],
+                      _capacity_overview_rows(runs))
         for r, t in zip(runs, tables):
             if multi:
                 doc.h(3, r.title)
             doc.ul(_in_brief(r, t, kinds))
+        accounts = [where_capacity_went(r.scenario, r.baseline) for r in runs]
+        if any(accounts):
+            doc.h(2, "Where the freed time went")
+            doc.p("Capacity freed is the fall in required work (mandated talks, desk work, "
+                  "booking and letters): the baseline's less the scenario's, so a positive number "
+                  "is time freed. Every other change is the scenario's less the baseline's. Each "
+                  "is the mean over the replications with its 95% confidence interval; unmet "
+                  "demand is in hours over the measured period, the backlog in hours at its end.")
+            if multi:
+                doc.table(["Where the time went"]
+                      + [f"{_legend(r.title, 90)}: change (95% CI)" for r in runs],
+                      _capacity_multi_rows(runs))
+                doc.p("Changes in **bold** are clear: their 95% confidence interval excludes "
+                      "zero.")
+                for r, rows in zip(runs, accounts):
+                    notes_ = capacity_notes(rows) if rows else []
+                    if notes_:
+                        doc.p(f"*{r.title}*: " + " ".join(notes_))
+            else:
+                doc.table(["Where the time went", "Change", "95% confidence interval"],
+                          capacity_table_rows(accounts[0]))
+                notes_ = capacity_notes(accounts[0])
+                if notes_:
+                    doc.p(" ".join(notes_))
         doc.h(2, "Headline figures")
         doc.p("Each figure is the mean over the replications. The difference is the scenario "
               "less the baseline, replication by replication (both sides use the same random "
@@ -867,12 +1146,7 @@ def write_comparison_report(runs, out_dir: Path, notes: Sequence[str] = ()) -> P
         else:
             doc.table(["Figure", "Baseline", "Scenario", "Difference", "95% confidence interval",
                        "Clear difference?"], _single_table_rows(tables[0], kinds, ids))
-        doc.p("Operating cost covers all staff, management, staff functions, other services and "
-              "certificates, per year. Staff time used counts the hours of caseworkers, company "
-              "consultants and administrative staff spent on casework, in full-time equivalents "
-              "(1 FTE = 1,428 available hours a year). Mean time on benefit follows Little's law "
-              "(mean number on benefit / new spells per day), which unlike the mean of completed "
-              "spells is not biased by spells that began before the simulation.")
+        doc.p(_headline_notes(run, "required_work_fte" in ids))
 
     # detailed tables by section
     doc.h(2, "By group and pool")

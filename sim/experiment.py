@@ -300,16 +300,24 @@ def precision_status(scenario: Sequence[dict], baseline: Sequence[dict] | None,
                      precision: float) -> list[dict]:
     """For each key figure: replications, CI half-width, target, met (True/False).
 
-    ``baseline=None`` (the scenario is the baseline): the target is on the mean itself.
+    ``baseline=None`` (the scenario is the baseline): the target is on the mean itself. A key
+    figure that no replication (no pair of replications) holds is left out: records written
+    before the figure existed cannot stop the rule, nor hold it up for ever. The key figures
+    are those of :func:`sim.figures.key_figures`: operating cost, required work (whose change is
+    capacity freed; staff time used in records without it), talks held, the on-time share.
     """
     out = []
     for fig in key_figures(scenario[0]):
         s = values(fig, scenario)
         if baseline is None:
             m = mean_ci(s)
+            if m.n == 0:
+                continue
             hw, est, level = m.half_width, None, m.mean
         else:
             p = paired_ci(s, values(fig, baseline))
+            if p.difference.n == 0:
+                continue
             hw, est, level = p.difference.half_width, p.difference.mean, p.baseline.mean
         target = precision_target(est, level, precision)
         met = hw is not None and (hw == 0.0 or hw <= target)
@@ -493,7 +501,8 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-SHORT_NAMES = {"operating_cost": "cost", "staff_time_used_fte": "staff time",
+SHORT_NAMES = {"operating_cost": "cost", "required_work_fte": "required work",
+               "staff_time_used_fte": "staff time",
                "talks_held": "talks", "on_time_share": "on time"}
 
 
@@ -703,9 +712,10 @@ def write_experiment(run_dir: Path, exp: Experiment, write_report: bool = True) 
 
 
 def summary_lines(exp: Experiment) -> list[str]:
-    """A few lines for the terminal: replications, warm-up and the key differences."""
-    from .comparison_report import fmt_ci, fmt_diff, fmt_value, ignored_text
-    from .figures import comparison_table
+    """A few lines for the terminal: replications, warm-up, capacity freed (where the records
+    hold required work) and the key differences."""
+    from .comparison_report import fmt_ci, fmt_diff, fmt_money, fmt_value, ignored_text
+    from .figures import capacity_freed, comparison_table
 
     n = exp.replications
     lines = [f"{n} replication{'s' if n != 1 else ''} ({exp.stopping.reason}); warm-up "
@@ -715,8 +725,19 @@ def summary_lines(exp: Experiment) -> list[str]:
         lines.append(ignored_text(exp.baseline_ignored, quote=""))
     table = comparison_table(exp.scenario_records, exp.baseline_records)
     kinds = {f.id: (f.kind, f.unit) for f in figures_for(exp.baseline_records[0])}
-    for _, r in table[table["figure"].isin(["operating_cost", "staff_time_used_fte",
-                                            "talks_held", "on_time_share"])].iterrows():
+    freed = None if exp.is_baseline else capacity_freed(exp.scenario_records,
+                                                        exp.baseline_records)
+    if freed is not None and freed["fte"].mean is not None:
+        f, m = freed["fte"], freed["dkk"]
+        ci = fmt_ci("fte", "FTE", f.low, f.high)
+        what = "Capacity freed" if f.mean >= 0 else "Capacity freed: none; required work added"
+        lines.append(f"  {what}: {abs(f.mean):,.2f} FTE"
+                     + (f" (95% CI {ci})" if ci != "–" else "")
+                     + (f", worth {fmt_money(m.mean)} a year at the wage cost per hour"
+                        if m.mean is not None else ""))
+    shown = ["operating_cost", "required_work_fte", "elastic_work_fte", "staff_time_used_fte",
+             "talks_held", "on_time_share"]
+    for _, r in table[table["figure"].isin(shown)].iterrows():
         kind, unit = kinds[r["figure"]]
         if exp.is_baseline:
             lines.append(f"  {r['label']}: {fmt_value(kind, unit, r['baseline_mean'])}")

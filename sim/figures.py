@@ -110,12 +110,26 @@ class Figure:
     section: str                              # heading it is listed under
     label: str                                # plain words for people
     unit: str                                 # unit of the values
-    kind: str                                 # dkk, fte, count, share, days, percent
+    kind: str                                 # dkk, fte, count, share, days, hours
     value: Callable[[dict], float | None]
     key: bool = False                         # used by the replication stopping rule
 
 
-SECTIONS = ("Cost and staff time", "Service: mandated talks", "Duration", "Caseworker utilisation")
+SECTIONS = ("Cost and staff time", "Service: mandated talks", "Duration", "Caseworker utilisation",
+            "Staff capacity: required and elastic work")
+
+QB14_HOURS_PER_FTE = 1428.0
+"""Available hours of one FTE-year (QB14 section 2; ``model.working_time.available_hours``),
+used only for records that neither state nor imply their own."""
+
+ELASTIC_WORDS = {"extra_talk": "extra talks beyond the legal minimum",
+                 "extended_casework": "longer preparation and documentation",
+                 "elastic_employer_service": "more employer contact",
+                 "case_file_upkeep": "case-file upkeep"}
+"""Elastic activities in plain words (others are spelled out from their names)."""
+
+EXTRA_TALK = "extra_talk"
+"""The elastic activity of talks held beyond the legal minimum."""
 
 
 def _get(d, *path):
@@ -157,6 +171,109 @@ def value_of_staff_time_used(rec: dict) -> float:
     rates = h.get("hour_rate_dkk_by_staff_type") or {}
     return sum(hours * rates.get(st, h["hour_rate_dkk"])
                for st, hours in h["used_hours"].items()) / _years(rec)
+
+
+# --------------------------------------------------------------------------- staff capacity
+def hours_per_fte(headline: dict) -> float:
+    """Available hours of one FTE-year (h/year): what one FTE means in every FTE figure.
+
+    ``headline["fte_hours_per_year"]`` when the record states it; otherwise implied by the record
+    (``fte_used_on_casework`` is the used hours over the FTE-hours of the measured period);
+    otherwise QB14's 1,428 h.
+    """
+    stated = headline.get("fte_hours_per_year")
+    if stated:
+        return float(stated)
+    used, fte = headline.get("used_hours"), headline.get("fte_used_on_casework")
+    days = headline.get("horizon_days")
+    if used and fte and days:
+        return sum(used.values()) / fte / (days / 365.0)
+    return QB14_HOURS_PER_FTE
+
+
+def _fte(rec: dict, hours: float) -> float:
+    """``hours`` over the measured period as FTE (full-time equivalents over the period)."""
+    h = rec["headline"]
+    return hours / (hours_per_fte(h) * _years(rec))
+
+
+def required_work_hours(rec: dict) -> float | None:
+    """Hours of required (non-elastic) work over the measured period, all staff types (h);
+    None for a record without them."""
+    by_staff = rec["headline"].get("required_work_hours")
+    return None if by_staff is None else float(sum(by_staff.values()))
+
+
+def required_work_fte(rec: dict) -> float | None:
+    """Required work: mandated talks, desk work, booking and letters, in FTE (a fall between
+    the baseline and a scenario is capacity freed)."""
+    hours = required_work_hours(rec)
+    return None if hours is None else _fte(rec, hours)
+
+
+def required_work_dkk(rec: dict) -> float | None:
+    """Required work valued at each staff type's wage cost per available hour (DKK/year)."""
+    h = rec["headline"]
+    by_staff = h.get("required_work_hours")
+    if by_staff is None:
+        return None
+    rates = h.get("hour_rate_dkk_by_staff_type") or {}
+    return sum(hours * rates.get(st, h["hour_rate_dkk"])
+               for st, hours in by_staff.items()) / _years(rec)
+
+
+def elastic_hours_by_activity(rec: dict) -> dict[str, float] | None:
+    """Hours of elastic work over the measured period by activity, all staff types (h)."""
+    by_staff = rec["headline"].get("elastic_work_hours")
+    if by_staff is None:
+        return None
+    out: dict[str, float] = {}
+    for activities in by_staff.values():
+        for act, hours in activities.items():
+            out[act] = out.get(act, 0.0) + hours
+    return out
+
+
+def elastic_work_fte(rec: dict, activity: str | None = None,
+                     exclude: str | None = None) -> float | None:
+    """Elastic work in FTE: all of it, one ``activity``'s, or all but ``exclude``'s."""
+    by_act = elastic_hours_by_activity(rec)
+    if by_act is None:
+        return None
+    if activity is not None:
+        hours = by_act.get(activity, 0.0)
+    else:
+        hours = sum(v for a, v in by_act.items() if a != exclude)
+    return _fte(rec, hours)
+
+
+def idle_fte(rec: dict) -> float | None:
+    """Available time left idle (neither required nor elastic work), in FTE."""
+    idle = rec["headline"].get("idle_hours")
+    return None if idle is None else _fte(rec, sum(idle.values()))
+
+
+def unmet_demand_hours(rec: dict) -> float | None:
+    """Work nobody could do over the measured period (its pool had no staff), hours."""
+    unmet = rec["headline"].get("unmet_work_minutes")
+    return None if unmet is None else sum(unmet.values()) / 60.0
+
+
+def backlog_hours_at_end(rec: dict) -> float | None:
+    """Desk and background work still waiting at the end of the run, hours."""
+    backlog = rec["headline"].get("backlog_hours_at_end")
+    return None if backlog is None else float(sum(backlog.values()))
+
+
+def extra_talks_held(rec: dict) -> float | None:
+    """Talks held beyond the legal minimum over the measured period."""
+    n = rec["headline"].get("extra_talks_held")
+    return None if n is None else float(n)
+
+
+def elastic_label(activity: str) -> str:
+    """An elastic activity in plain words."""
+    return ELASTIC_WORDS.get(activity, activity.replace("_", " "))
 
 
 def littles_law_spell_days(rec: dict, group: str | None) -> float | None:
@@ -208,15 +325,55 @@ def figures_for(rec: dict) -> list[Figure]:
     groups = [g for g in GROUPS if _summary_row(rec, g) is not None]
     days = rec["headline"]["horizon_days"]
     period = f"over the {days:,} measured days"
+    h = rec["headline"]
+    cap = SECTIONS[4]
     figs = [
         Figure("operating_cost", SECTIONS[0], "Operating cost", "DKK per year", "dkk",
                operating_cost_per_year, key=True),
+    ]
+    if "required_work_hours" in h:
+        figs += [
+            Figure("required_work_fte", SECTIONS[0],
+                   "Required work: mandated and required tasks (a fall is capacity freed)",
+                   "FTE", "fte", required_work_fte, key=True),
+            Figure("required_work_dkk", SECTIONS[0],
+                   "Required work, at each staff type's wage cost per hour", "DKK per year",
+                   "dkk", required_work_dkk),
+        ]
+    if "elastic_work_hours" in h:
+        figs.append(Figure("elastic_work_fte", SECTIONS[0],
+                           "Elastic work: extra talks, longer preparation, more employer contact",
+                           "FTE", "fte", elastic_work_fte))
+        acts = {a for by_act in h["elastic_work_hours"].values() for a in by_act}
+        for act in sorted(acts, key=lambda a: (a != EXTRA_TALK, a)):     # extra talks first
+            figs.append(Figure(f"elastic_work_fte/{act}", cap,
+                               f"Elastic work: {elastic_label(act)}", "FTE", "fte",
+                               (lambda aa: lambda r: elastic_work_fte(r, activity=aa))(act)))
+    figs += [
         Figure("staff_time_used_fte", SECTIONS[0],
+               "Staff time used on casework (a check: elastic work fills time freed)"
+               if "elastic_work_hours" in h else
                "Staff time used on casework (a fall is time freed)", "FTE", "fte",
-               lambda r: r["headline"]["fte_used_on_casework"], key=True),
+               lambda r: r["headline"]["fte_used_on_casework"],
+               key="required_work_hours" not in h),
         Figure("staff_time_used_dkk", SECTIONS[0],
                "Staff time used on casework, at the wage cost per hour", "DKK per year", "dkk",
                value_of_staff_time_used),
+        Figure("idle_fte", cap, "Idle time: available, but neither required nor elastic work",
+               "FTE", "fte", idle_fte),
+    ]
+    if "extra_talks_held" in h:
+        figs.append(Figure("extra_talks_held", cap,
+                           f"Extra talks beyond the legal minimum ({period})", "talks", "count",
+                           extra_talks_held))
+    figs.append(Figure("unmet_demand_hours", cap,
+                       f"Unmet demand: work nobody could do ({period})", "hours", "hours",
+                       unmet_demand_hours))
+    if "backlog_hours_at_end" in h:
+        figs.append(Figure("backlog_hours_at_end", cap,
+                           "Backlog at the end: desk and background work still waiting",
+                           "hours", "hours", backlog_hours_at_end))
+    figs += [
         Figure("talks_held", SECTIONS[1], f"Talks held, all groups ({period})", "talks",
                "count", lambda r: r["headline"]["talks_held"], key=True),
     ]
@@ -340,3 +497,107 @@ def cost_line_differences(scenario: Sequence[dict], baseline: Sequence[dict]) ->
                      "ci_high": p.difference.high})
     return pd.DataFrame(rows, columns=["line", "scenario_mean", "baseline_mean", "difference",
                                        "ci_low", "ci_high"])
+
+
+# --------------------------------------------------------------------------- capacity freed
+@dataclass
+class CapacityRow:
+    """One line of "where the freed time went": a paired change and its 95% interval.
+
+    ``change`` is oriented as the row says: capacity freed is baseline − scenario (positive =
+    time freed); every other row is scenario − baseline.
+    """
+
+    id: str
+    label: str
+    kind: str                     # fte, dkk or hours
+    unit: str
+    change: Interval
+    clear: bool | None
+
+
+def _flipped(p: Paired) -> tuple[Interval, bool | None]:
+    """The difference of ``p`` with its sign turned: baseline − scenario, interval flipped."""
+    d = p.difference
+    mean = None if d.mean is None else -d.mean
+    return Interval(d.n, mean, d.sd, d.half_width), p.clear
+
+
+def _change(fn: Callable[[dict], float | None], scenario, baseline) -> Paired:
+    return paired_ci(_safe_values(fn, scenario), _safe_values(fn, baseline))
+
+
+def _safe_values(fn, records) -> list[float | None]:
+    return values(Figure("", "", "", "", "", fn), records)
+
+
+def _at_work_fte(rec: dict) -> float | None:
+    """Required work, elastic work and idle time together, in FTE: the available time that is
+    neither non-bookable (meetings, training, breaks) nor absence."""
+    parts = (required_work_fte(rec), elastic_work_fte(rec), idle_fte(rec))
+    return None if any(x is None for x in parts) else sum(parts)
+
+
+def capacity_freed(scenario: Sequence[dict], baseline: Sequence[dict]) -> dict | None:
+    """Capacity freed by the scenario, in FTE and in DKK a year, with 95% intervals.
+
+    Capacity freed is the baseline's required work less the scenario's (replication by
+    replication): positive when the scenario needs less mandated and required work. Its money
+    value is that fall at each staff type's wage cost per hour, whether or not staff are
+    released. None when the records do not hold required work.
+    """
+    fte = _change(required_work_fte, scenario, baseline)
+    if fte.difference.n == 0:
+        return None
+    dkk = _change(required_work_dkk, scenario, baseline)
+    f, f_clear = _flipped(fte)
+    m, _ = _flipped(dkk)
+    return {"fte": f, "dkk": m, "clear": f_clear,
+            "baseline_fte": fte.baseline.mean, "scenario_fte": fte.scenario.mean}
+
+
+def where_capacity_went(scenario: Sequence[dict], baseline: Sequence[dict]
+                        ) -> list[CapacityRow] | None:
+    """Where the capacity freed went: the rows of the report's table, or None without the
+    required and elastic work in the records.
+
+    Time adds up in every replication: available time = required work + elastic work + idle
+    time + non-bookable time. So capacity freed equals the change in elastic work (extra talks
+    and the rest) plus the change in idle time, plus any fall in the time at work (staff added
+    or removed, non-bookable time changed); the row ``at_work`` carries that last part and is
+    zero when the scenario leaves staffing alone. Less unmet demand and a shorter backlog are
+    required work caught up: they are part of required work, so they are netted out of capacity
+    freed already and listed apart, in hours. Staff time used is the check: it hardly moves when
+    elastic work fills the time freed.
+    """
+    freed = capacity_freed(scenario, baseline)
+    if freed is None or _change(elastic_work_fte, scenario, baseline).difference.n == 0:
+        return None
+
+    def row(id_, label, kind, unit, fn, flip=False):
+        p = _change(fn, scenario, baseline)
+        iv, clear = _flipped(p) if flip else (p.difference, p.clear)
+        return CapacityRow(id_, label, kind, unit, iv, clear)
+
+    rows = [CapacityRow("capacity_freed", "Capacity freed: less required work", "fte", "FTE",
+                        freed["fte"], freed["clear"]),
+            row("extra_talks", "Extra talks beyond the legal minimum (elastic work)", "fte",
+                "FTE", lambda r: elastic_work_fte(r, activity=EXTRA_TALK)),
+            row("other_elastic", "Other elastic work: longer preparation and documentation, "
+                "more employer contact, case-file upkeep", "fte", "FTE",
+                lambda r: elastic_work_fte(r, exclude=EXTRA_TALK)),
+            row("idle", "Idle time", "fte", "FTE", idle_fte),
+            row("at_work", "Less time at work (staff added or removed, non-bookable time)",
+                "fte", "FTE", _at_work_fte, flip=True),
+            row("unmet_demand", "Unmet demand: required work nobody could do", "hours",
+                "hours", unmet_demand_hours)]
+    if any(b["headline"].get("backlog_hours_at_end") is not None for b in baseline):
+        rows.append(row("backlog_at_end", "Backlog at the end: required work still waiting",
+                        "hours", "hours", backlog_hours_at_end))
+    rows.append(row("staff_time_used", "Check: staff time used on casework", "fte", "FTE",
+                    lambda r: r["headline"]["fte_used_on_casework"]))
+    return rows
+
+
+TAKE_UP = ("extra_talks", "other_elastic", "idle", "at_work")
+"""The rows of :func:`where_capacity_went` whose mean changes add up to capacity freed."""

@@ -18,6 +18,7 @@ from matplotlib.ticker import MaxNLocator, StrMethodFormatter  # noqa: E402
 
 from .config import GROUPS  # noqa: E402
 from .model import RunResult  # noqa: E402
+from .figures import elastic_label, hours_per_fte  # noqa: E402
 from .results import weekly_utilisation  # noqa: E402
 from .output import atomic_write, atomic_write_text  # noqa: E402
 
@@ -193,6 +194,65 @@ def _headline_rows(metrics: dict) -> list[list[str]]:
     ]
 
 
+def _capacity_rows(metrics: dict) -> list[list[str]]:
+    """Required and elastic work, idle time and what is left undone, by staff type (hours over
+    the run and FTE); no rows for a run whose metrics do not hold required work."""
+    required = metrics.get("required_work_hours")
+    elastic = metrics.get("elastic_work_hours")
+    if required is None or elastic is None:
+        return []
+    fte_hours = hours_per_fte(metrics) * metrics["horizon_days"] / 365.0
+    idle = metrics.get("idle_hours") or {}
+    rows = []
+    for st in dict.fromkeys([*required, *elastic, *idle]):
+        req = required.get(st, 0.0)
+        ela = sum((elastic.get(st) or {}).values())
+        if not (req or ela or idle.get(st)):
+            continue
+        rows.append([_sentence(_words(st)), _num(req), _num(ela), _num(idle.get(st)),
+                     _num(req / fte_hours, 1), _num(ela / fte_hours, 1)])
+    return rows
+
+
+def _elastic_rows(metrics: dict) -> list[list[str]]:
+    """Elastic work by activity, all staff types (hours over the run)."""
+    by_act: dict[str, float] = {}
+    for acts in (metrics.get("elastic_work_hours") or {}).values():
+        for act, hours in acts.items():
+            by_act[act] = by_act.get(act, 0.0) + hours
+    return [[_sentence(elastic_label(a)), _num(h)]
+            for a, h in sorted(by_act.items(), key=lambda kv: -kv[1])]
+
+
+def _capacity_section(metrics: dict) -> list[str]:
+    """The section "Required and elastic work" of the report (empty without the figures)."""
+    rows = _capacity_rows(metrics)
+    if not rows:
+        return []
+    out = ["## Required and elastic work", "",
+           "Required work is what the rules and the cases demand (mandated talks, desk work, "
+           "booking, letters). Elastic work fills the rest of staff's time and gives it back "
+           "first when required work grows; a scenario that needs less required work frees "
+           "capacity, and elastic work takes it up.", "",
+           _table(["Staff type", "Required work (hours)", "Elastic work (hours)",
+                   "Idle (hours)", "Required work (FTE)", "Elastic work (FTE)"], rows), ""]
+    elastic = _elastic_rows(metrics)
+    if elastic:
+        out += [_table(["Elastic work", "Hours"], elastic), ""]
+    extra = metrics.get("extra_talks_held")
+    backlog = metrics.get("backlog_hours_at_end")
+    unmet = sum((metrics.get("unmet_work_minutes") or {}).values()) / 60.0
+    facts = []
+    if extra is not None:
+        facts.append(f"Extra talks held beyond the legal minimum: {_num(extra, unit='talks')}.")
+    if backlog is not None:
+        facts.append("Backlog at the end (desk and background work still waiting): "
+                     f"{_num(sum(backlog.values()), unit='hours')}.")
+    facts.append(f"Unmet demand (work nobody could do): {_num(unmet, unit='hours')}.")
+    out += [" ".join(facts), ""]
+    return out
+
+
 def _group_rows(summary: pd.DataFrame) -> list[list[str]]:
     """The by-group table, one row per benefit group in ``summary``."""
     rows = []
@@ -283,6 +343,7 @@ def write_report(run_dir: Path, result: RunResult, metrics: dict, summary: pd.Da
                   _pool_rows(result, metrics), text_columns=2), "",
            "Bookable time is available time less meetings, training, breaks and other time that "
            "cannot be booked for casework.", "",
+           *_capacity_section(metrics),
            "## Cost", "", *_cost_section(metrics),
            "## Plots", "",
            "![Citizens on benefit by group](stock_over_time.png)", "",
