@@ -209,7 +209,8 @@ class Model:
         sv.talk_format = IndividualTalks(g, beh, practice, streams)
         sv.booking_policy = AppointmentBooking(pool, self.daily_round, practice.booking_rule)
         booking_work = practice.booking_minutes + practice.letter_rewrite_minutes
-        sv.booker = (CaseworkerBooks(pool, practice, self.admin, m.case_support.booking_share)
+        sv.booker = (CaseworkerBooks(pool, practice, self.admin, m.case_support.booking_share,
+                                     streams[f"booking_split/{g}"])
                      if booking_work > 0.0 else NoBookingWork())
         if beh.extra_talks.share > 0.0:
             extra_format = IndividualTalks(g, beh, practice, streams, stream="extra_talk_minutes",

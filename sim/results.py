@@ -170,6 +170,7 @@ def headline(result: RunResult) -> dict:
         "hour_rate_dkk": hour_rate_dkk(cfg),
         "hour_rate_dkk_by_staff_type": {st: hour_rates_dkk(cfg)[st] for st in staff_types},
         "fte_employed": cfg.jobcenter.total_fte,
+        "fte_hours_per_year": cfg.model.working_time.available_hours,
         "fte_used_on_casework": sum(used_by_staff.values()) / fte_minutes,
         "hours_available_per_fte": (sum(available.values()) /
                                     sum(p.n for p in result.pools.values()) / years

@@ -76,15 +76,17 @@ def test_zero_inflow_the_total_stock_only_drains(zero_inflow):
 # 300 caseworkers per pool (about 6 citizens each; 2,000 gives the same answers and takes 3x as
 # long), no staff absence, no no-shows, talks planned at their deadline and no booking lead time.
 # Why these choices (found while writing this test):
-# * planned_interval_share < 1 plans a talk of the initial stock before t0 for many citizens; all
-#   are then booked on day 0 and a caseworker with several of them overflows into day 1 (late);
+# * a booking margin plans a talk of the initial stock before t0 for many citizens; all are then
+#   booked on day 0 and a caseworker with several of them overflows into day 1 (late), so talks
+#   are planned at their deadline (margin 0) and no extra talks compete for the diary;
 # * booking_lead_days=7 equals kth_job_ready's first-talk deadline (7 days): a citizen arriving
 #   on a Saturday has a deadline on a Saturday and the earliest bookable day is that Saturday, so
 #   the first talk is late whatever the capacity (a property of the rules, see the report).
 UNLIMITED = BASE + tuple(f"jobcenter.caseworker_pools.{p}.caseworkers=300" for p in POOLS) \
     + NO_STAFF_ABSENCE + NO_NO_SHOWS \
-    + tuple(f"model.groups.{g}.planned_interval_share=1" for g in GROUPS) \
-    + ("model.talks.booking_lead_days=0",)
+    + tuple(f"model.groups.{g}.extra_talks.share=0" for g in GROUPS) \
+    + ("model.talks.booking_lead_days=0", "model.talks.first_talk_lead_days=0",
+       "model.talks.booking_margin_days=0")
 
 
 @pytest.fixture(scope="module")
@@ -166,7 +168,7 @@ DETERMINISTIC = ("jobcenter=small", "horizon_days=500", "replications=1",
                  "model.groups.ly.exits.job.sd_months=1e-6",
                  "model.groups.ly.exits.job.share=1.0",
                  "model.groups.ly.exits.other.share=0.0",
-                 "model.groups.ly.planned_interval_share=1",
+                 "model.talks.booking_margin_days=0",
                  "model.groups.ly.no_show_share=0",
                  "model.ly_reassessment.hours=0",
                  "model.ly_reassessment.changes_assessment_share=0",

@@ -246,7 +246,9 @@ def test_spells_starting_in_the_run_have_individual_talks_only_after_the_first_p
         s0 = start.get((row.citizen, row.group))
         if s0 is not None:
             (seat_ages if row.start % 1 > 0 else individual_ages).append(row.start - s0)
-    assert len(seat_ages) > 500 and len(individual_ages) > 20
+    # (individual talks come past the first part, at the latest timely date less the margin:
+    # few within the run)
+    assert len(seat_ages) > 500 and len(individual_ages) > 10
     # an individual talk is booked only past the first part, so it is held after it
     assert min(individual_ages) >= FIRST_PART_DAYS
     # seats are booked in the first part: most are held in it too (late ones come after it)

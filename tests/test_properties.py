@@ -62,7 +62,8 @@ def valid_overrides(draw) -> list[str]:
     for g in draw(st.lists(st.sampled_from(GROUPS), min_size=1, max_size=3, unique=True)):
         out.append(f"model.groups.{g}.no_show_share={draw(probability)}")
         out.append(f"model.groups.{g}.phone_share={draw(probability)}")
-        out.append(f"model.groups.{g}.planned_interval_share={draw(probability)}")
+        out.append(f"model.groups.{g}.extra_talks.share={draw(probability)}")
+        out.append(f"model.groups.{g}.extra_talks.at_interval_share={draw(probability)}")
     out.append(f"model.working_time.appointment_share={draw(st.floats(0.05, 1.0))}")
     out.append(f"model.talks.booking_rule={draw(st.sampled_from(['latest_timely', 'earliest_free']))}")
     return out
@@ -118,7 +119,7 @@ def test_random_valid_configurations_keep_the_invariants(small_base, overrides):
 
 # --------------------------------------------------------------------------- invalid configurations
 PROB_KEYS = [f"model.groups.{g}.{k}" for g in GROUPS
-             for k in ("no_show_share", "phone_share", "planned_interval_share")] + \
+             for k in ("no_show_share", "phone_share", "extra_talks.share")] + \
     ["model.working_time.appointment_share", "model.talks.late_arrival_share",
      "model.offers.form_resend_share", "model.rehab_team.lae265_share"]
 NONNEG_KEYS = [f"jobcenter.groups.{g}.inflow_per_year" for g in ("adp", "ly", "sdp_cat1")] + \

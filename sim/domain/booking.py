@@ -134,33 +134,46 @@ class CaseworkerBooks:
     caseworker who holds the talk (QB14: the 679 case-support staff do booking, phone duty and
     letters, caseworkers spend 5-98 hours a year on "other administration, e.g. booking and
     mail"). Each booking brings ``talks.booking_minutes`` and ``talks.letter_rewrite_minutes``
-    (QB14 3) of work: ``case_support.booking_share`` of it goes to case support
-    (``StaffPool.hand_in``), the rest to the caseworker's desk, as the pool turns each
-    caseworker's count of bookings into work when the day's desk hours end
-    (``StaffPool.booking_work``, set here). The split is of every booking's minutes, in
-    expectation."""
+    (QB14 3) of work. With probability ``case_support.booking_share`` (stream
+    ``booking_split/<group>``) case support makes it (``StaffPool.hand_in``); otherwise the
+    caseworker does, at the desk: the pool turns each caseworker's count of bookings into that
+    work when the day's desk hours end (``StaffPool.booking_work``, set here)."""
 
-    __slots__ = ("pool", "support", "support_work")
+    __slots__ = ("pool", "support", "share", "draw", "work")
 
     def __init__(self, pool: "StaffPool", practice: "TalkPractice", support: "StaffPool",
-                 support_share: float):
+                 support_share: float, stream):
         self.pool = pool
         self.support = support
-        work = (("booking", practice.booking_minutes),
-                ("invitation_letter", practice.letter_rewrite_minutes))
-        pool.booking_work = tuple((act, mins * (1.0 - support_share))
-                                  for act, mins in work if mins * (1.0 - support_share) > 0)
-        self.support_work = tuple((act, mins * support_share)
-                                  for act, mins in work if mins * support_share > 0)
+        self.share = support_share
+        self.draw = stream.random
+        self.work = tuple((act, mins) for act, mins in (
+            ("booking", practice.booking_minutes),
+            ("invitation_letter", practice.letter_rewrite_minutes)) if mins > 0)
+        pool.booking_work = self.work
+
+    def support_books(self) -> bool:
+        """Whether case support makes the booking now being made (one draw per booking)."""
+        return self.share > 0.0 and self.draw() < self.share
 
     def booked(self, c: "Citizen", b: "Booking") -> None:
-        """Talk ``b`` was booked: count it for its caseworker (or the citizen's), whose desk gets
-        its share of the booking work at the end of the day, and hand case support theirs."""
+        """Talk ``b`` was booked: case support or the caseworker does the booking work."""
+        if self.support_books():
+            self.by_support(c, b)
+        else:
+            self.by_caseworker(c, b)
+
+    def by_support(self, c: "Citizen", b: "Booking") -> None:
+        """Case support calls the citizen in and sends the letter (today's desk work)."""
+        for act, mins in self.work:
+            self.support.hand_in(act, mins)
+
+    def by_caseworker(self, c: "Citizen", b: "Booking") -> None:
+        """Count the booking for its caseworker (or the citizen's), whose desk gets its booking
+        work at the end of the day."""
         member = b.member if b.member is not None else c.member
         if member is not None:
             self.pool.bookings[member] += 1
-        for act, mins in self.support_work:
-            self.support.hand_in(act, mins)
 
 
 class NoBookingWork:
@@ -169,5 +182,11 @@ class NoBookingWork:
 
     __slots__ = ()
 
+    def support_books(self) -> bool:
+        """Nobody makes bookings: not case support either."""
+        return False
+
     def booked(self, c: "Citizen", b: "Booking") -> None:
         """Nothing to do."""
+
+    by_caseworker = by_support = booked

@@ -199,15 +199,7 @@ class ExtraTalks:
         if best is None:
             return None
         d, m = best
-        extras = self.index[m][d]
-        while extras and not pool.has_room(d, m, need):
-            e = extras.pop()
-            e.citizen.extra_talk = None
-            pool.release(d, m, e.minutes)
-            self.counters.groups[e.citizen.group].extra_talks_displaced += 1
-        if not extras:
-            del self.index[m][d]
-        if not pool.has_room(d, m, need):
+        if not push_out(pool, d, m, need, self.counters):
             return None
         pool.take(d, m, need)
         return d, m
@@ -241,6 +233,26 @@ class ExtraTalks:
         if self.log.enabled:
             self.log.add(c.id, c.group, "extra_talk", day, day + b.minutes / 1440.0,
                          pool.labels[m], b.minutes)
+
+
+def push_out(pool: "StaffPool", day: int, member: int, need: float,
+             counters: "Counters") -> bool:
+    """Push extra talks out of ``member``'s book on ``day``, the latest booked first, until
+    ``need`` minutes fit (work that must be done there: a mandated talk, a group session);
+    True if they fit then. The extra talks pushed out are not held (counted
+    ``extra_talks_displaced``)."""
+    index = getattr(pool, "extra_index", None)
+    extras = index[member].get(day) if index else None
+    if not extras:
+        return pool.has_room(day, member, need)
+    while extras and not pool.has_room(day, member, need):
+        e = extras.pop()
+        e.citizen.extra_talk = None
+        pool.release(day, member, e.minutes)
+        counters.groups[e.citizen.group].extra_talks_displaced += 1
+    if not extras:
+        del index[member][day]
+    return pool.has_room(day, member, need)
 
 
 def _around(planned: int, first: int, end: int):

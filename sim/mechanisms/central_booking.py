@@ -1,13 +1,15 @@
 """Central booking: a booking team, or the citizen online, books the talks (QB14 proposal D2).
 
-In the baseline the caseworker who holds a talk books it and rewrites the standard invitation
-letter, as desk work (``talks.booking_minutes`` + ``talks.letter_rewrite_minutes`` per booking,
-:class:`sim.domain.booking.CaseworkerBooks`). Here the booking of a talk in the configured groups
-goes instead
+In the baseline case-support staff make ``case_support.booking_share`` of the bookings and the
+caseworker who holds a talk makes the rest, calling the citizen in and rewriting the standard
+invitation letter as desk work (``talks.booking_minutes`` + ``talks.letter_rewrite_minutes`` per
+booking, :class:`sim.domain.booking.CaseworkerBooks`). Here the booking of a talk in the
+configured groups goes
 
 * to the citizen, online, for ``self_booking_share`` of the bookings (stream
   ``central_booking/self_booking/<group>``): no staff time, no letter;
-* otherwise to a booking team of administrative clerks (staff type ``booking_clerk``, its own
+* otherwise, for the bookings case support makes in the baseline, to case support as before;
+* the caseworkers' share to a booking team of administrative clerks (staff type ``booking_clerk``, its own
   pool ``booking_team``, desk work only): each booking is a desk task of ``minutes_per_booking``
   queued first come, first served for the clerk present who would be free first, so the team has
   its own capacity, queue and waits. The invitation leaves when the task is done; one that leaves
@@ -39,7 +41,8 @@ POOL = "booking_team"
 ACTIVITY = "booking_team_booking"
 """The team's work: calling the citizen in and sending the standard invitation letter."""
 
-COUNTERS = ("bookings", "self_booked", "caseworker_bookings", "team_bookings", "booked_before_run",
+COUNTERS = ("bookings", "self_booked", "case_support_bookings", "caseworker_bookings",
+            "team_bookings", "booked_before_run",
             "invitations_sent", "late_invitations", "invitations_after_talk_day",
             "tasks_queued_at_end", "minutes_queued_at_end", "tasks_cancelled", "minutes_cancelled")
 """The mechanism's counters (``Counters.mechanisms["central_booking"]``): bookings in its groups
@@ -171,11 +174,12 @@ class BookingTeam:
 class CentralBooker:
     """Seam *who books* for one group: the citizen online, the team, or the caseworker."""
 
-    __slots__ = ("env", "inner", "team", "share", "stream", "k", "before_run")
+    __slots__ = ("env", "baseline", "inner", "team", "share", "stream", "k", "before_run")
 
     def __init__(self, env, inner, team: BookingTeam | None, share: float, stream, k):
         self.env = env
-        self.inner = inner.booked          # the baseline's booker (the caseworker)
+        self.baseline = inner              # the baseline's booker: case support or caseworker
+        self.inner = inner.by_caseworker
         self.team = team
         self.share = share
         self.stream = stream
@@ -192,12 +196,18 @@ class CentralBooker:
         if self.before_run:                # the initial stock's bookings, made before t0
             k["booked_before_run"] += 1
             if self.team is None:
-                self.inner(c, b)
+                self.baseline.booked(c, b)
+            elif self.baseline.support_books():  # case support's share is still theirs
+                self.baseline.by_support(c, b)
             return
         k["bookings"] += 1
         share = self.share
         if share > 0.0 and (share >= 1.0 or self.stream.random() < share):
             k["self_booked"] += 1
+            return
+        if self.baseline.support_books():    # case support's share stays with case support
+            k["case_support_bookings"] += 1
+            self.baseline.by_support(c, b)
             return
         if self.team is None:
             k["caseworker_bookings"] += 1

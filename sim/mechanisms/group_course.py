@@ -18,8 +18,10 @@ group's caseworker pool:
   at 9:00, for ``weeks`` blocks.
 * **Teachers.** Each session takes ``teachers`` caseworkers of the pool for ``session_hours``
   plus ``preparation_minutes``, reserved in their appointment books when the course is
-  scheduled: members with room first (most free appointment minutes first), otherwise the members
-  with most free time whose one-to-one talks booked that day are moved to other days to make room
+  scheduled: members with room first (most free appointment minutes first), then members whose
+  extra talks that day give way (elastic work, not held; :mod:`sim.domain.extra_talks`),
+  otherwise the members with most free time whose one-to-one talks booked that day are moved to
+  other days to make room
   (their reserved time given back and rebooked by their group's booking policy with the rebooking
   lead time; a rebooking, so no booking work; counted ``talks_moved``). Only talks that hold time
   of their own in the member's book are moved (not a seat in a group-booking session, whose
@@ -43,6 +45,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..domain.extra_talks import push_out
 from ..domain.staff import DESK_CLOSES, is_workday
 from ..engine.metrics import NOT_APPLICABLE
 from ..engine.simpy_shortcuts import NORMAL, event_at
@@ -312,9 +315,17 @@ class GroupCourses:
     def _reserve(self, d: int, today: int, moved: list) -> list[int]:
         """Reserve a session's teacher minutes on day ``d``: up to ``teachers`` members who could
         be present (on ``today``: who are), those with room first, most free appointment time
-        first; then members whose talks that day are moved (into ``moved``) to make room."""
+        first; then members whose extra talks that day give way; then members whose mandated
+        talks that day are moved (into ``moved``) to make room."""
         pool, need = self.pool, self.need
         chosen = pool.members_with_room(d, need, today)[:self.teachers]
+        if len(chosen) < self.teachers:
+            # extra talks (elastic) give way first, then mandated talks are moved
+            for m in self._could_teach(d, today):
+                if len(chosen) == self.teachers:
+                    break
+                if m not in chosen and push_out(pool, d, m, need, self.counters):
+                    chosen.append(m)
         if len(chosen) < self.teachers:
             row = pool.appt[d]
             present = pool.present[d]
@@ -333,6 +344,19 @@ class GroupCourses:
         for m in chosen:
             pool.take(d, m, need)
         return chosen
+
+    def _could_teach(self, d: int, today: int) -> list[int]:
+        """Members who could be present on day ``d`` (on ``today``: who are), most free
+        appointment time first."""
+        pool = self.pool
+        row, present = pool.appt[d], pool.present[d]
+        if d <= today:
+            can = [m for m in range(pool.n) if present[m]]
+        else:                                        # sickness is not known ahead
+            sick = pool.sick[d]
+            can = [m for m in range(pool.n) if present[m] or sick[m]]
+        can.sort(key=lambda m: -row[m])
+        return can
 
     def _bookings_on(self, d: int) -> dict[int, list]:
         """The pool's talks still standing on day ``d`` that hold time of their own in a
