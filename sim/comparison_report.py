@@ -513,7 +513,8 @@ def plot_utilisation(runs, path: Path) -> bool:
         ax.tick_params(labelsize="x-small")
         ax.grid(alpha=0.3)
     _finish_grid(fig, axes, len(pools), "Week of the simulation",
-                 "Caseworkers' weekly utilisation of bookable time (mean over replications)",
+                 "Caseworkers' weekly required work, share of bookable time (mean over "
+                 "replications; elastic work fills the rest)",
                  path)
     return True
 

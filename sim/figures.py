@@ -410,6 +410,14 @@ def figures_for(rec: dict) -> list[Figure]:
     for name, p in (rec["headline"].get("pools") or {}).items():
         if p.get("staff_type") != "caseworker" or not p.get("members"):
             continue
+        if "required_utilisation" in p:     # elastic work fills the rest of the time
+            figs.append(Figure(
+                f"utilisation/{name}", SECTIONS[3],
+                f"Required work, share of bookable time: {pool_label(name, pool_labels)} pool",
+                "%", "share",
+                (lambda nn: lambda r: _get(r, "headline", "pools", nn,
+                                           "required_utilisation"))(name)))
+            continue
         figs.append(Figure(f"utilisation/{name}", SECTIONS[3],
                            f"Utilisation of bookable time: {pool_label(name, pool_labels)} pool",
                            "%", "share",

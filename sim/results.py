@@ -225,13 +225,16 @@ def staff_types_of(result: RunResult) -> list[str]:
 
 
 def weekly_utilisation(pool) -> tuple[list[int], list[float]]:
-    """Week numbers (from 1, warm-up included) and the share of bookable time worked in each
-    week of a staff pool, in percent. Weeks without available time are left out."""
+    """Week numbers (from 1, warm-up included) and the share of bookable time spent on required
+    work (all work but the elastic work that fills the rest) in each week of a staff pool, in
+    percent. Weeks without available time are left out."""
     weeks, shares = [], []
     bookable_share = 1.0 - pool.non_bookable_share
     for start in range(0, len(pool.day_available), 7):
         bookable = sum(pool.day_available[start:start + 7]) * bookable_share
         if bookable > 0:
             weeks.append(start // 7 + 1)
-            shares.append(100.0 * sum(pool.day_worked[start:start + 7]) / bookable)
+            required = (sum(pool.day_worked[start:start + 7])
+                        - sum(pool.day_elastic[start:start + 7]))
+            shares.append(100.0 * required / bookable)
     return weeks, shares

@@ -14,6 +14,7 @@ booking policy     booking.AppointmentBooking      for every booking, rebooking,
 who books          booking.CaseworkerBooks         after every booking
 caseload policy    caseload.FixedCaseload          when a spell starts (+ optional hooks)
 contact plan       talks.TalkService.book_next     when a spell starts, after every talk
+extra talks        extra_talks.ExtraTalks          after every mandated talk is booked
 holding a talk     talks.TalkService.hold          on the booked day (the daily round)
 offer provider     offers.InHouseOffers            when a spell starts, at the offer deadline
 desk-work routing  routing.OwnCaseworker           for every piece of desk work of a citizen
@@ -34,7 +35,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 SEAMS = ("deadlines", "talk format", "booking policy", "who books", "caseload policy",
-         "contact plan", "holding a talk", "offer provider", "desk-work routing",
+         "contact plan", "extra talks", "holding a talk", "offer provider", "desk-work routing",
          "decision path", "reassessment", "spell effects")
 """The seams' names, as a mechanism module's ``SEAM`` gives the one it fills."""
 
@@ -82,6 +83,15 @@ class CaseloadPolicy(Protocol):
 class ContactPlan(Protocol):
     def __call__(self, c: "Citizen", now: float, lead: int | None = None) -> None:
         """Arrange ``c``'s next mandated contact (by default: book the next talk)."""
+
+
+class ExtraTalkPlan(Protocol):
+    def plan(self, c: "Citizen", b: "Booking", now: float) -> None:
+        """Mandated talk ``b`` was just booked: plan an elastic extra talk before it, if there
+        is room (it gives way to mandated work later)."""
+
+    def cancel(self, c: "Citizen") -> None:
+        """The spell ended: the extra talk booked (``c.extra_talk``) is not held."""
 
 
 class TalkHolder(Protocol):
