@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from omegaconf import DictConfig, OmegaConf
 
-from .config import SimConfig, load
+from .config import GROUPS, SimConfig, load
 from .schema import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +35,14 @@ MOVED = {
     "model.talks.booked_by": ("mechanisms.central_booking", "booking by others than the "
                               "caseworker is the central_booking mechanism"),
 }
-"""Configuration paths that moved to a mechanism (``sim/mechanisms/``), for one-line errors."""
+MOVED.update({
+    f"model.groups.{g}.planned_interval_share": (
+        f"model.groups.{g}.extra_talks",
+        "mandated talks are booked at the deadline less model.talks.booking_margin_days, and "
+        "talks beyond the legal minimum are extra talks (docs/time_budget.md)")
+    for g in GROUPS})
+"""Configuration paths that moved (to a mechanism, ``sim/mechanisms/``, or elsewhere), for
+one-line errors."""
 
 
 def options(group: str) -> list[str]:

@@ -109,6 +109,9 @@ INVALID = {
         ["model.talks.booked_by=admin_staff"],
         ["moved to 'mechanisms.central_booking'", "central_booking mechanism",
          "others than the caseworker"]),
+    "moved_planned_interval_share": (
+        ["model.groups.adp.planned_interval_share=0.5"],
+        ["moved to 'model.groups.adp.extra_talks'", "booking_margin_days"]),
     "unknown_mechanism_key_in_a_sweep": (
         ["-m", "scenario=a1_flex", "mechanisms.postponement.max_dayz=7,14"],
         ["mechanisms.postponement.max_dayz", "did you mean 'max_days'"]),
