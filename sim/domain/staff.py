@@ -243,10 +243,18 @@ class StaffPool(AppointmentBook):
         return took
 
     def add_background(self, member: int | None, activity: str, minutes: float) -> None:
-        """Work with no one waiting for it (booking, letters): done when desk time allows."""
+        """Work with no one waiting for it (booking, letters): done when desk time allows.
+
+        ``member`` None: the member with the least work waiting (queued desk tasks plus
+        background), so that work of the whole pool (offer follow-up) is shared out rather than
+        piled on whoever has an empty desk queue."""
         if member is None:
-            member = self.shortest_queue()
-        if member is None or minutes <= 0:
+            if self.n == 0:
+                return
+            backlog, background = self.desk_queue.backlog, self.background
+            loads = [backlog[m] + background[m] for m in range(self.n)]
+            member = loads.index(min(loads))
+        if minutes <= 0:
             return
         self.background[member] += minutes
         acts = self.background_by_activity[member]
