@@ -13,6 +13,7 @@ the components it changes, and the components are bound. The processes themselve
 from __future__ import annotations
 
 import gc
+import math
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ from .domain.talks import DailyRound, IndividualTalks, RulebookDeadlines, TalkSe
 from .engine.metrics import Counters, EventLog
 from .engine.simpy_shortcuts import drop_pending_events
 from .engine.streams import Streams
+
+INF = math.inf
 
 
 @dataclass
@@ -199,7 +202,7 @@ class Model:
         sv.routing = OwnCaseworker()
         unmet = self.counters.unmet_minutes
         sv.offers = InHouseOffers(g, cfg, self.env, self.consultants, gc, self.log, streams, sv,
-                                  unmet)
+                                  unmet, self.spells, self.warmup, self.horizon)
         sv.decision = LocalRehabTeam(g, cfg, self.env, meetings, gc, self.counters.certificates,
                                      self.log, streams, sv, self.spells, unmet)
         sv.reassessment = (FormalReassessment(g, rules.reassessment_after_days, cfg, self.env,
@@ -286,12 +289,15 @@ class Model:
         return self.counters
 
     def _finish(self):
-        """Count talks overdue at the end and close the time-integrated stocks."""
+        """Count talks overdue at the end, count offers still running up to the horizon and
+        close the time-integrated stocks."""
         h = self.horizon
         for c in self.alive.values():
             b = c.talk
             if b is not None and b.due < h and (b.day is None or b.day >= h):
                 self.counters.groups[c.group].talks_overdue_at_end += 1
+            if c.offer_end < INF:
+                c.services.offers.close(c, h)
         for sv in self.services.values():
             sv.talks.flush(self.counters)
         for finish in self.at_finish:

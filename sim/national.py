@@ -100,10 +100,17 @@ def run_member(args: tuple[Member, int]) -> dict:
 
 
 def aggregate(outputs: list[dict], horizon_days: int, available_hours: float) -> dict:
-    """National figures of one replication from its members' outputs (weighted sums)."""
+    """National figures of one replication from its members' outputs (weighted sums).
+
+    Besides operation, ``totals["offer_running_cost_dkk"]`` (and by group,
+    ``offer_running_cost_dkk_by_group``) holds the offers' running cost (DKK over the horizon),
+    and each group's ``offer_days_active``, ``stock_days`` and ``active_share`` (offer-days /
+    stock-days) the time citizens spent in an active offer.
+    """
     years = horizon_days / 365.0
     tot = {"fte": 0.0, "scheduled_staff": 0.0, "cost_dkk": 0.0, "citizens": 0.0, "talks": 0.0,
-           "talks_on_time": 0.0, "talks_due": 0.0}
+           "talks_on_time": 0.0, "talks_due": 0.0, "offer_running_cost_dkk": 0.0}
+    offer_cost: dict[str, float] = {}
     avail: dict[str, float] = {}
     direct: dict[str, float] = {}
     group: dict[str, dict[str, float]] = {}
@@ -115,6 +122,9 @@ def aggregate(outputs: list[dict], horizon_days: int, available_hours: float) ->
         tot["scheduled_staff"] += w * out["scheduled_staff"]
         tot["cost_dkk"] += w * h["operating_cost_dkk"]
         tot["citizens"] += w * h["citizens_simulated"]
+        tot["offer_running_cost_dkk"] += w * h["offer_running_cost_dkk"]
+        for g, dkk in h["offer_running_cost_dkk_by_group"].items():
+            offer_cost[g] = offer_cost.get(g, 0.0) + w * dkk
         for key, dkk in h["cost_lines_dkk"].items():
             cost_lines[key] = cost_lines.get(key, 0.0) + w * dkk
         for st, hours in h["available_hours"].items():
@@ -131,14 +141,19 @@ def aggregate(outputs: list[dict], horizon_days: int, available_hours: float) ->
                                ("talks_due", row["talks_held"] + row["talks_missed"]
                                 + row["talks_overdue_at_end"]),
                                ("in_person_talks", row["in_person_talks"]),
-                               ("in_person_minutes", in_person_minutes)):
+                               ("in_person_minutes", in_person_minutes),
+                               ("offer_days_active", row["offer_days_active"]),
+                               ("stock_days", row["mean_stock"] * horizon_days)):
                 g[key] = g.get(key, 0.0) + w * (value or 0.0)
     for g in group.values():
         tot["talks"] += g["talks_held"]
         tot["talks_on_time"] += g["talks_on_time"]
         tot["talks_due"] += g["talks_due"]
+    for g in group.values():
+        g["active_share"] = g["offer_days_active"] / g["stock_days"] if g["stock_days"] else None
     return {"totals": tot, "available_hours": avail, "direct_hours": direct, "groups": group,
-            "cost_lines_dkk": cost_lines, "years": years, "budget_hours": available_hours}
+            "cost_lines_dkk": cost_lines, "offer_running_cost_dkk_by_group": offer_cost,
+            "years": years, "budget_hours": available_hours}
 
 
 def run_national(cfg: SimConfig, replications: int = 1, workers: int = 0,
