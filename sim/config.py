@@ -263,6 +263,24 @@ class OfferBehaviour:
 
 
 @dataclass
+class InflowSeason:
+    """Seasonal inflow of new spells: the arrival rate is ``mean x (1 + amplitude x cos(2 pi
+    (t - peak_day) / 365))`` at day t, where day-of-year = t mod 365 (day 0 is 1 January, a
+    Monday). The annual mean is unchanged; ``amplitude`` 0 is a plain Poisson process."""
+
+    amplitude: float = nonneg(0.0)
+    peak_day: float = nonneg(0.0)
+
+    def validate(self, path: str) -> None:
+        if not self.amplitude < 1.0:
+            raise ConfigError(f"'{path}.amplitude' = {self.amplitude!r} must lie in [0, 1) "
+                              "(at 1 or more the arrival rate would fall to zero or below)")
+        if not self.peak_day < 365.0:
+            raise ConfigError(f"'{path}.peak_day' = {self.peak_day!r} must lie in [0, 365) "
+                              "(a day of the year)")
+
+
+@dataclass
 class GroupBehaviour:
     """How citizens of one group behave and how much work they bring.
 
@@ -282,6 +300,7 @@ class GroupBehaviour:
     planned_interval_share: float = probability(1.0)
     medical_certificate_share: float = probability(0.0)
     offer: OfferBehaviour = field(default_factory=OfferBehaviour)
+    inflow_season: InflowSeason = field(default_factory=InflowSeason)
 
     def validate(self, path: str) -> None:
         total = sum(r.share for r in self.exits.values())
