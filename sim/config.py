@@ -236,12 +236,48 @@ class TalkMinutes:
 
 @dataclass
 class OfferBehaviour:
-    """Mandatory offers of a group: who gets one, how long it lasts, what kind it is."""
+    """Offers of a group: who gets one and when, how long it lasts, what kind it is.
+
+    Offers start in two ways. *By practice*: ``practice_share`` of spells get an offer after a
+    delay from the spell's start (lognormal, mean ``practice_start_weeks``, coefficient of
+    variation ``practice_start_cv``; 0: exactly the mean). *At the legal deadline*
+    (``rules.groups.<g>.offer_deadline_days``): ``share`` of spells are marked for the deadline
+    when they start; such a citizen still on benefit at the deadline with no offer under way
+    (neither being started up nor running) gets one then. An offer lasts an exponential time with
+    mean ``mean_weeks`` and ends at its planned end or when the spell ends, whichever comes
+    first; when it ends before the spell, ``repeat_share`` of citizens get a further offer after
+    an exponential gap with mean ``repeat_gap_weeks`` (and so on). ``company_based_share`` of
+    offers are company-based (forms by company consultants), the rest guidance and upskilling
+    (started by the caseworker). Times in weeks.
+    """
 
     share: float = probability(0.0)
     mean_weeks: float = positive(8.0)
     company_based_share: float = probability(0.0)
     transport_reimbursement_share: float = probability(0.0)
+    practice_share: float = probability(0.0)
+    practice_start_weeks: float = positive(8.0)
+    practice_start_cv: float = nonneg(1.0)
+    repeat_share: float = probability(0.0)
+    repeat_gap_weeks: float = positive(4.0)
+
+
+@dataclass
+class InflowSeason:
+    """Seasonal inflow of new spells: the arrival rate is ``mean x (1 + amplitude x cos(2 pi
+    (t - peak_day) / 365))`` at day t, where day-of-year = t mod 365 (day 0 is 1 January, a
+    Monday). The annual mean is unchanged; ``amplitude`` 0 is a plain Poisson process."""
+
+    amplitude: float = nonneg(0.0)
+    peak_day: float = nonneg(0.0)
+
+    def validate(self, path: str) -> None:
+        if not self.amplitude < 1.0:
+            raise ConfigError(f"'{path}.amplitude' = {self.amplitude!r} must lie in [0, 1) "
+                              "(at 1 or more the arrival rate would fall to zero or below)")
+        if not self.peak_day < 365.0:
+            raise ConfigError(f"'{path}.peak_day' = {self.peak_day!r} must lie in [0, 365) "
+                              "(a day of the year)")
 
 
 @dataclass
@@ -275,6 +311,7 @@ class GroupBehaviour:
     extra_talks: ExtraTalks = field(default_factory=ExtraTalks)
     medical_certificate_share: float = probability(0.0)
     offer: OfferBehaviour = field(default_factory=OfferBehaviour)
+    inflow_season: InflowSeason = field(default_factory=InflowSeason)
 
     def validate(self, path: str) -> None:
         total = sum(r.share for r in self.exits.values())
@@ -492,6 +529,51 @@ class Costs:
 
 
 @dataclass
+class OfferCostGroup:
+    """The running cost of one group's offers (active measures, not jobcenter operation).
+
+    ``cost_per_full_time_person_dkk``: the source's active-measure cost per full-time person on
+    the benefit per year (DKK); ``reference_active_share``: the share of the group's
+    benefit-days in an active offer in the simulated national baseline (derived). An offer-month
+    costs ``cost / (12 x reference share)``, so the baseline's offers cost the source's figure
+    per full-time person, and a scenario's cost moves with its offer-months.
+    """
+
+    cost_per_full_time_person_dkk: float = nonneg()
+    reference_active_share: float = probability()
+
+    def validate(self, path: str) -> None:
+        if self.cost_per_full_time_person_dkk > 0 and self.reference_active_share <= 0:
+            raise ConfigError(f"'{path}.reference_active_share' must be greater than 0 when "
+                              "the group's offers have a cost")
+
+    @property
+    def price_per_offer_month_dkk(self) -> float:
+        """DKK per month (365/12 days) of a running offer."""
+        if self.cost_per_full_time_person_dkk == 0:
+            return 0.0
+        return self.cost_per_full_time_person_dkk / (12.0 * self.reference_active_share)
+
+
+@dataclass
+class OfferCosts:
+    """Running cost of offers by benefit group (DKK); groups not listed cost nothing."""
+
+    groups: dict[str, OfferCostGroup] = field(default_factory=dict)
+
+    def validate(self, path: str) -> None:
+        for g in self.groups:
+            if g not in GROUPS:
+                raise ConfigError(f"unknown benefit group '{path}.groups.{g}'; valid groups: "
+                                  + ", ".join(GROUPS))
+
+    def price_per_offer_month_dkk(self, group: str) -> float:
+        """DKK per offer-month of ``group`` (0 for a group not listed)."""
+        c = self.groups.get(group)
+        return c.price_per_offer_month_dkk if c is not None else 0.0
+
+
+@dataclass
 class StaffType:
     """A kind of staff the model schedules: its name for people and its wage cost.
 
@@ -521,6 +603,7 @@ class ModelParams:
     ly_reassessment: LyReassessment
     reentry: dict[str, Reentry]
     costs: Costs
+    offer_costs: OfferCosts = field(default_factory=OfferCosts)
 
     def validate(self, path: str) -> None:
         for st in BASELINE_STAFF_TYPES:

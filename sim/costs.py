@@ -7,6 +7,10 @@ inside that rate. Every minute of a scheduled staff member's available time land
 line (an activity, a non-bookable budget line, or unused capacity), so the lines add up to the
 wage bill; management, staff functions, other services and certificates are added as their own
 lines.
+
+The running cost of offers (active measures: course fees, wage subsidies, providers) is not
+jobcenter operation and is kept apart (:func:`offer_running_cost_dkk`): DKK per offer-month by
+group, from VIVE20's active-measure cost per full-time person (``model.offer_costs``).
 """
 from __future__ import annotations
 
@@ -69,3 +73,20 @@ def cost_lines(cfg: SimConfig, counters: Counters) -> list[CostLine]:
 def total_dkk(lines: list[CostLine]) -> float:
     """Sum of the cost lines (DKK)."""
     return sum(line.dkk for line in lines)
+
+
+DAYS_PER_OFFER_MONTH = 365.0 / 12.0
+"""An offer-month: a twelfth of the 365-day year in which one full-time person is a year on
+benefit (full-time persons = benefit-months / 12)."""
+
+
+def offer_running_cost_dkk(cfg: SimConfig, counters: Counters) -> dict[str, float]:
+    """Running cost of the offers of each group over the measured window (DKK): active
+    offer-days / (365/12) x the group's price per offer-month. Groups without a price are left
+    out. Not part of :func:`cost_lines` (jobcenter operation)."""
+    oc = cfg.model.offer_costs
+    out = {}
+    for g, gc in counters.groups.items():
+        if g in oc.groups:
+            out[g] = gc.offer_days_active / DAYS_PER_OFFER_MONTH * oc.price_per_offer_month_dkk(g)
+    return out

@@ -13,6 +13,7 @@ the components it changes, and the components are bound. The processes themselve
 from __future__ import annotations
 
 import gc
+import math
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,6 +39,8 @@ from .domain.talks import DailyRound, IndividualTalks, RulebookDeadlines, TalkSe
 from .engine.metrics import Counters, EventLog
 from .engine.simpy_shortcuts import drop_pending_events
 from .engine.streams import Streams
+
+INF = math.inf
 
 
 @dataclass
@@ -77,7 +80,9 @@ def paused_cyclic_gc():
 
 class Arrivals:
     """Poisson inflow of new spells into one group. Each arrival is a timeout whose callback
-    brings the citizen in and sets the next arrival: no SimPy process to resume."""
+    brings the citizen in and sets the next arrival: no SimPy process to resume. One number is
+    drawn per arrival (a group without a season; see :class:`SeasonalArrivals` and
+    :func:`arrivals`)."""
 
     def __init__(self, model: "Model", group: str, per_year: float):
         self.model = model
@@ -99,6 +104,40 @@ class Arrivals:
         self.counters.inflow_new += 1
         model.new_citizen(self.group, model.planner.draw(self.group), 0.0, visitation=True)
         self._set_next()
+
+
+class SeasonalArrivals(Arrivals):
+    """Poisson inflow with a seasonal rate (``model.groups.<g>.inflow_season``, amplitude A > 0):
+    ``mean x (1 + A cos(2 pi (t - peak) / 365))`` arrivals per day at day t, sampled by thinning
+    (Lewis and Shedler 1979): candidates come at the peak rate ``mean x (1 + A)`` and each is
+    kept with probability rate(t) / peak rate, both drawn from the group's arrival stream. No
+    event is scheduled for a rejected candidate."""
+
+    def __init__(self, model: "Model", group: str, per_year: float):
+        season = model.cfg.model.groups[group].inflow_season
+        self.amplitude = season.amplitude
+        self.peak_day = season.peak_day
+        self.candidate_gap = 365.0 / per_year / (1.0 + self.amplitude)   # days, at the peak rate
+        super().__init__(model, group, per_year)
+
+    def _set_next(self) -> None:
+        now = self.model.env.now
+        s = self.stream
+        a, peak, gap = self.amplitude, self.peak_day, self.candidate_gap
+        t = now
+        while True:
+            t += s.exponential(gap)
+            if s.random() * (1.0 + a) < 1.0 + a * math.cos(2.0 * math.pi * (t - peak) / 365.0):
+                break
+        timeout = self.model.env.timeout(t - now)
+        timeout.callbacks.append(self.arrive)
+
+
+def arrivals(model: "Model", group: str, per_year: float) -> Arrivals:
+    """The inflow of new spells into ``group``: seasonal if its amplitude is above 0."""
+    season = model.cfg.model.groups[group].inflow_season
+    kind = SeasonalArrivals if season.amplitude > 0.0 else Arrivals
+    return kind(model, group, per_year)
 
 
 class Model:
@@ -223,7 +262,9 @@ class Model:
         sv.routing = OwnCaseworker()
         unmet = self.counters.unmet_minutes
         sv.offers = InHouseOffers(g, cfg, self.env, self.consultants, gc, self.log, streams, sv,
-                                  unmet)
+                                  unmet, self.spells, self.warmup, self.horizon)
+        sv.offers.case_support = self.admin
+        sv.offers.journal_minutes = m.case_support.journal_minutes_per_document
         sv.decision = LocalRehabTeam(g, cfg, self.env, meetings, gc, self.counters.certificates,
                                      self.log, streams, sv, self.spells, unmet)
         sv.reassessment = (FormalReassessment(g, rules.reassessment_after_days, cfg, self.env,
@@ -297,7 +338,7 @@ class Model:
         self.env.process(self.extra_round.process())   # then the day's extra talks
         for g, vol in self.cfg.jobcenter.groups.items():
             if vol.inflow_per_year > 0:
-                Arrivals(self, g, vol.inflow_per_year)
+                arrivals(self, g, vol.inflow_per_year)
         self.env.process(self._sample_stocks())
         if self.warmup > 0:
             self.env.process(self._end_warmup())
@@ -311,12 +352,15 @@ class Model:
         return self.counters
 
     def _finish(self):
-        """Count talks overdue at the end and close the time-integrated stocks."""
+        """Count talks overdue at the end, count offers still running up to the horizon and
+        close the time-integrated stocks."""
         h = self.horizon
         for c in self.alive.values():
             b = c.talk
             if b is not None and b.due < h and (b.day is None or b.day >= h):
                 self.counters.groups[c.group].talks_overdue_at_end += 1
+            if c.offer_end < INF:
+                c.services.offers.close(c, h)
         for sv in self.services.values():
             sv.talks.flush(self.counters)
         backlog = self.counters.backlog_minutes

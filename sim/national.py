@@ -108,13 +108,19 @@ def aggregate(outputs: list[dict], horizon_days: int, available_hours: float,
     """National figures of one replication from its members' outputs (weighted sums).
 
     ``unscheduled_lines``: the available hours per FTE-year of management and staff functions
-    by QB14 line (``working_time.unscheduled_staff_lines``), added to ``line_hours``."""
+    by QB14 line (``working_time.unscheduled_staff_lines``), added to ``line_hours``. Besides
+    operation, ``totals["offer_running_cost_dkk"]`` (and by group,
+    ``offer_running_cost_dkk_by_group``) holds the offers' running cost (DKK over the horizon),
+    and each group's ``offer_days_active``, ``stock_days`` and ``active_share`` (offer-days /
+    stock-days) the time citizens spent in an active offer.
+    """
     years = horizon_days / 365.0
     line_hours: dict[str, dict[str, float]] = {}
     pool_hours: dict[str, dict[str, float]] = {}
     required = unmet = elastic = 0.0
     tot = {"fte": 0.0, "scheduled_staff": 0.0, "cost_dkk": 0.0, "citizens": 0.0, "talks": 0.0,
-           "talks_on_time": 0.0, "talks_due": 0.0}
+           "talks_on_time": 0.0, "talks_due": 0.0, "offer_running_cost_dkk": 0.0}
+    offer_cost: dict[str, float] = {}
     avail: dict[str, float] = {}
     direct: dict[str, float] = {}
     group: dict[str, dict[str, float]] = {}
@@ -126,6 +132,9 @@ def aggregate(outputs: list[dict], horizon_days: int, available_hours: float,
         tot["scheduled_staff"] += w * out["scheduled_staff"]
         tot["cost_dkk"] += w * h["operating_cost_dkk"]
         tot["citizens"] += w * h["citizens_simulated"]
+        tot["offer_running_cost_dkk"] += w * h["offer_running_cost_dkk"]
+        for g, dkk in h["offer_running_cost_dkk_by_group"].items():
+            offer_cost[g] = offer_cost.get(g, 0.0) + w * dkk
         for key, dkk in h["cost_lines_dkk"].items():
             cost_lines[key] = cost_lines.get(key, 0.0) + w * dkk
         for st, lines in h.get("line_hours", {}).items():
@@ -161,17 +170,22 @@ def aggregate(outputs: list[dict], horizon_days: int, available_hours: float,
                                ("talks_due", row["talks_held"] + row["talks_missed"]
                                 + row["talks_overdue_at_end"]),
                                ("in_person_talks", row["in_person_talks"]),
-                               ("in_person_minutes", in_person_minutes)):
+                               ("in_person_minutes", in_person_minutes),
+                               ("offer_days_active", row["offer_days_active"]),
+                               ("stock_days", row["mean_stock"] * horizon_days)):
                 g[key] = g.get(key, 0.0) + w * (value or 0.0)
     for g in group.values():
         tot["talks"] += g["talks_held"]
         tot["talks_on_time"] += g["talks_on_time"]
         tot["talks_due"] += g["talks_due"]
+    for g in group.values():
+        g["active_share"] = g["offer_days_active"] / g["stock_days"] if g["stock_days"] else None
     tot["required_work_hours"] = required
     tot["elastic_work_hours"] = elastic
     tot["unmet_work_hours"] = unmet
     return {"totals": tot, "available_hours": avail, "direct_hours": direct, "groups": group,
-            "cost_lines_dkk": cost_lines, "years": years, "budget_hours": available_hours,
+            "cost_lines_dkk": cost_lines, "offer_running_cost_dkk_by_group": offer_cost,
+            "years": years, "budget_hours": available_hours,
             "line_hours": line_hours, "pool_hours": pool_hours}
 
 

@@ -15,6 +15,16 @@ from .config import SimConfig
 from .output import atomic_write, atomic_write_text, git_revision, package_versions
 
 
+def _offers(agg: dict) -> dict:
+    """One replication's offers: running cost (DKK per year, not part of operation) and the
+    share of benefit-days in an active offer, by group."""
+    years = agg["years"]
+    return {"offer_running_cost_dkk": agg["totals"]["offer_running_cost_dkk"] / years,
+            "offer_running_cost_dkk_by_group": {g: dkk / years for g, dkk in
+                                                agg["offer_running_cost_dkk_by_group"].items()},
+            "active_share_by_group": {g: v["active_share"] for g, v in agg["groups"].items()}}
+
+
 def write_national(run_dir: Path, cfg: SimConfig, result: dict,
                    description: dict | None = None) -> list[dict]:
     """Write ``calibration.md``, ``calibration.csv``, ``national.json``, ``jobcenters.csv`` and
@@ -34,7 +44,8 @@ def write_national(run_dir: Path, cfg: SimConfig, result: dict,
     table = pd.DataFrame(rows)
     atomic_write(run_dir / "calibration.csv", lambda p: table.to_csv(p, index=False))
     national = {"meta": meta, "per_replication": values,
-                "cost_lines_dkk": [a["cost_lines_dkk"] for a in result["replications"]]}
+                "cost_lines_dkk": [a["cost_lines_dkk"] for a in result["replications"]],
+                "offers": [_offers(a) for a in result["replications"]]}
     atomic_write_text(run_dir / "national.json", json.dumps(national, indent=2))
     jobcenters = pd.DataFrame([{
         "replication": o["replication"], "jobcenter": o["index"], "profile": o["profile"],

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .config import BASELINE_STAFF_TYPES, EXIT_DESTINATIONS, GROUPS
-from .costs import cost_lines, hour_rate_dkk, hour_rates_dkk, total_dkk
+from .costs import cost_lines, hour_rate_dkk, hour_rates_dkk, offer_running_cost_dkk, total_dkk
 from .model import RunResult
 
 if TYPE_CHECKING:
@@ -93,6 +93,8 @@ def group_rows(result: RunResult) -> list[dict]:
             "mean_offer_wait_days": (gc.offer_wait_days / gc.offers_started
                                      if gc.offers_started else None),
             "mean_days_to_first_offer": _mean(gc.first_offer_days),
+            "offer_days_active": gc.offer_days_active,
+            "active_share": gc.offer_days_active / gc.stock_area if gc.stock_area else None,
             "rehab_cases": gc.rehab_cases,
             "mean_rehab_wait_days": _mean(gc.rehab_wait_days),
             "mean_spell_days_little": little_spell_days(gc, horizon),
@@ -147,6 +149,7 @@ def headline(result: RunResult) -> dict:
             elastic[st][act] = elastic[st].get(act, 0.0) + minutes / 60.0
         else:
             required[st] += minutes / 60.0
+    offer_cost = offer_running_cost_dkk(cfg, c)
     return {
         "scenario": cfg.scenario,
         "jobcenter": cfg.jobcenter.name,
@@ -166,6 +169,9 @@ def headline(result: RunResult) -> dict:
         "extra_talks_held": sum(g.extra_talks_held for g in gs),
         "spells_ended": spells_ended,
         "operating_cost_dkk": total,
+        "active_share": active_share(result),
+        "offer_running_cost_dkk": sum(offer_cost.values()),
+        "offer_running_cost_dkk_by_group": offer_cost,
         "cost_per_spell_ended_dkk": total / spells_ended if spells_ended else None,
         "hour_rate_dkk": hour_rate_dkk(cfg),
         "hour_rate_dkk_by_staff_type": {st: hour_rates_dkk(cfg)[st] for st in staff_types},
@@ -216,6 +222,26 @@ def line_hours(c, staff_types) -> dict[str, dict[str, float]]:
     for st, minutes in c.idle_minutes.items():
         out.setdefault(st, {})["unused_capacity"] = minutes / 60.0
     return out
+
+
+def offer_groups(cfg) -> list[str]:
+    """The jobcenter's groups whose citizens can get an offer (by practice, or at a legal
+    deadline)."""
+    out = []
+    for g in cfg.jobcenter.groups:
+        beh = cfg.model.groups[g].offer
+        if beh.practice_share > 0 or (beh.share > 0
+                                      and cfg.rules.groups[g].offer_deadline_days is not None):
+            out.append(g)
+    return out
+
+
+def active_share(result: RunResult) -> float | None:
+    """Share of benefit-days in an active offer over the groups that have offers (offer-days /
+    stock-days, the measured window)."""
+    gs = [result.counters.groups[g] for g in offer_groups(result.cfg)]
+    stock_days = sum(gc.stock_area for gc in gs)
+    return sum(gc.offer_days_active for gc in gs) / stock_days if stock_days else None
 
 
 def staff_types_of(result: RunResult) -> list[str]:

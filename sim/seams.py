@@ -16,7 +16,8 @@ caseload policy    caseload.FixedCaseload          when a spell starts (+ option
 contact plan       talks.TalkService.book_next     when a spell starts, after every talk
 extra talks        extra_talks.ExtraTalks          after every mandated talk is booked
 holding a talk     talks.TalkService.hold          on the booked day (the daily round)
-offer provider     offers.InHouseOffers            when a spell starts, at the offer deadline
+offer provider     offers.InHouseOffers            when a spell starts, on an offer date, at
+                                                   the spell's end
 desk-work routing  routing.OwnCaseworker           for every piece of desk work of a citizen
 decision path      rehabilitation.LocalRehabTeam   when a case is referred
 reassessment       reassessment.FormalReassessment when a spell starts, when one is due
@@ -102,10 +103,14 @@ class TalkHolder(Protocol):
 
 class OfferProvider(Protocol):
     def schedule(self, c: "Citizen", now: float, spell_start: float, end: float) -> None:
-        """Set the offer deadline of a new spell (``c.offer_day``; INF: no offer)."""
+        """Set the offer dates of a new spell (``c.offer_day``: the earliest; INF: none)."""
 
     def request(self, c: "Citizen") -> None:
-        """The offer deadline has come: queue the start-up work; start the offer when done."""
+        """An offer date has come (a start by practice, the legal deadline, a running offer's
+        planned end): queue start-up work, start the offer when done, or end it."""
+
+    def close(self, c: "Citizen", day: float) -> None:
+        """The spell (or the run) ends on ``day``: a running offer stops there."""
 
 
 class DeskRouting(Protocol):

@@ -72,6 +72,7 @@ def test_both_scenarios_run_by_name():
 # --------------------------------------------------------------------------- the team
 def test_caseworkers_do_no_booking_or_letter_work_with_a_booking_team(d2_small, baseline_small):
     for activity in ("booking", "invitation_letter"):
+        # booking and letters are background work, done after the desk queue (offer start-ups)
         assert _minutes(baseline_small, "caseworker", activity) > 2_000
         assert _minutes(d2_small, "caseworker", activity) == 0.0
         # case support keeps the bookings it makes in the baseline

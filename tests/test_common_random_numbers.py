@@ -7,8 +7,10 @@ Those three groups (the rehabilitation pool) may therefore change. Every other g
 identical row for row, because nothing they depend on is shared with that pool:
 
 * their caseworkers are other pools (own appointment books, desk queues, caseloads);
-* company consultants: ly, job clarification and the resource course have no offer deadline,
-  so the consultants' queues (offer forms of the other groups) do not change;
+* company consultants: ly, job clarification and the resource course are given no
+  company-based offers here (``company_based_share=0``; their guidance offers are started by
+  the rehabilitation pool), so the consultants' queues (offer forms of the other groups) do not
+  change;
 * admin staff register in-person talks, but their work never feeds back into a citizen's case;
 * the rehabilitation team's weekly slots are shared between every group with a route via the
   team, and the rehabilitation pool's cases would reach the team on other days; with slots to
@@ -27,7 +29,9 @@ import pytest
 from sim.engine.streams import Streams
 
 COMMON = ("jobcenter=small", "horizon_days=120", "replications=1",
-          "jobcenter.rehab_team_case_slots_per_meeting=1000")
+          "jobcenter.rehab_team_case_slots_per_meeting=1000",
+          *(f"model.groups.{g}.offer.company_based_share=0"
+            for g in ("ly", "job_clarification", "resource_course")))
 REHAB_POOL = {"ly", "job_clarification", "resource_course"}
 OTHER_GROUPS = ["adp", "kth_job_ready", "kth_activity_ready", "sdp_cat1", "sdp_cat2", "sdp_cat3"]
 

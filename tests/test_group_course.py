@@ -279,10 +279,29 @@ def test_the_course_replaces_talks_of_the_target_groups(course_run, baseline_run
 
 
 # --------------------------------------------------------------------------- the rest unchanged
-def test_groups_outside_the_sickness_pool_have_the_baselines_talks(course_run, baseline_run):
+# Sickness offers by practice that are company-based queue forms for the company consultants,
+# whom every group shares: the course moves sickness offers, and with them the consultants'
+# queue and other groups' offers. Without company-based sickness offers the sickness pool's
+# time is all the course changes.
+NO_SICKNESS_COMPANY_OFFERS = [f"model.groups.{g}.offer.company_based_share=0" for g in SICKNESS]
+
+
+@pytest.fixture(scope="module")
+def course_run_own_pool():
+    return Watched(SCENARIO, "event_log=false", *NO_SICKNESS_COMPANY_OFFERS)
+
+
+@pytest.fixture(scope="module")
+def baseline_run_own_pool():
+    return Watched("scenario=baseline", "event_log=false", *NO_SICKNESS_COMPANY_OFFERS)
+
+
+def test_groups_outside_the_sickness_pool_have_the_baselines_talks(course_run_own_pool,
+                                                                    baseline_run_own_pool):
     # the course changes only the sickness pool's time; other pools' talks are exactly equal
     # with this seed (the rehabilitation-team slots and desk queues they share with sickness
     # cases could move a decision; none does here)
+    course_run, baseline_run = course_run_own_pool, baseline_run_own_pool
     for g, gc in baseline_run.counters.groups.items():
         if g in SICKNESS:
             continue

@@ -29,7 +29,10 @@ Two forms are checked on 5 replications of a 365-day run of the small jobcenter 
    queue. The time-average number of tasks waiting, L, is integrated from those times over the
    year; the arrival rate lambda counts the tasks queued in the year, and W is the mean wait of
    those tasks in full (including any wait after the year's end). lambda x W must lie inside the
-   95% confidence interval of L over the replications for every pool with desk work.
+   95% confidence interval of L over the replications for every pool with desk work. The
+   unemployment-insurance and cash-benefit caseworkers get fewer unplanned contacts here (1 a
+   month instead of 2): in the baseline their desk queues of offer start-ups grow through the
+   year, and a queue without a steady state cannot be held to this check.
 """
 from __future__ import annotations
 
@@ -48,7 +51,12 @@ from sim.domain.population import DAYS_PER_MONTH
 REPLICATIONS = 5
 HORIZON = 365
 OVERRIDES = ["jobcenter=small", f"horizon_days={HORIZON}", "warmup_days=0", "replications=1",
-             "model.ly_reassessment.changes_assessment_share=0"]
+             "model.ly_reassessment.changes_assessment_share=0",
+             # desk time for the offers' start-up: in the baseline the unemployment-insurance and
+             # cash-benefit desk queues grow through the year (unplanned contacts come first and
+             # fill the desk time), and a growing queue has no steady state to test (check 3)
+             *(f"model.groups.{g}.unplanned_contacts_per_month=1.0"
+               for g in ("adp", "kth_job_ready", "kth_activity_ready"))]
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,10 @@ Mandated talks are booked at the latest timely date less a margin (:mod:`sim.dom
 Between two of them, jobcenters with time to spare hold more (QB14 section 3: a few hold talks
 more often than required; VIVE20 5.3: 6-7 talks per full-time person a year, more than the
 cadences require). An extra talk is elastic work: it is planned when the next mandated talk is
-booked, in ``share`` of the intervals, at ``at_interval_share`` of the legal interval after the
-last talk, on a day within ``window_days`` of that on which the caseworker's appointment book
-has room (none: it is not held). It does not move the legal deadline. It gives way first:
+booked (unless the caseworker has required desk work waiting), in ``share`` of the intervals,
+at ``at_interval_share`` of the legal interval after the last talk, on a day within
+``window_days`` of that on which the caseworker's appointment book has room for it and for the
+day's expected unplanned contacts (none: it is not held). It does not move the legal deadline. It gives way first:
 
 * a mandated talk that finds no room before its deadline pushes out an extra talk booked in
   the same caseworker's book before that deadline (:meth:`ExtraTalks.make_room`, the booking
@@ -33,6 +34,10 @@ if TYPE_CHECKING:
     from .spells import Citizen
     from .staff import StaffPool
     from .talks import IndividualTalks
+
+BACKLOG_LIMIT_MINUTES = 60.0
+"""A caseworker with more required desk work than this waiting (queued tasks, booking and
+letters) books no extra talk: required work first."""
 
 EXTRA_ACTIVITIES = {"extra_talk": "direct_contact", "extra_talk_casework": "indirect_casework"}
 """The budget category (QB14 line) of the extra talks' activities."""
@@ -145,6 +150,9 @@ class ExtraTalks:
             eb.fit(pool.longest_talk)
         minutes = eb.minutes
         member = c.member
+        if member is not None and (pool.desk_queue.backlog[member] + pool.background[member]
+                                   > BACKLOG_LIMIT_MINUTES):
+            return
         # an extra talk leaves room for the unplanned contacts a day is expected to bring
         if member is None:
             reserve = pool.shared_minutes / pool.n

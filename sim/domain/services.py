@@ -44,7 +44,7 @@ class GroupServices:
     * ``next_talk`` (``f(c, now, lead=None)``: book the next contact; the talk service's
       ``book_next`` unless a mechanism replaces the one-to-one talks of a part of the spell),
     * ``hold`` (``f(c, day)``: the booked day has come),
-    * ``offers`` (``schedule(c, now, spell_start, end)``, ``request(c)``),
+    * ``offers`` (``schedule(c, now, spell_start, end)``, ``request(c)``, ``close(c, day)``),
     * ``routing`` (``route(c, activity) -> (pool, member)``),
     * ``decision`` (``refer(c)``: the rehabilitation team or another decision path),
     * ``reassessment`` (``schedule(c, now, spell_start)``; ``reassess(c)``),

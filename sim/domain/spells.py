@@ -1,7 +1,7 @@
 """A citizen's spells in the jobcenter: start, end, transfers and returns, driven by alarms.
 
 A citizen lives through one or more spells (a transfer or a return after time out starts a new
-one). During a spell the citizen sleeps until the next thing it has to do (the offer deadline,
+one). During a spell the citizen sleeps until the next thing it has to do (an offer date,
 referral to the rehabilitation team, a reassessment, or the end of the spell) on an
 :class:`Alarm`, a SimPy event whose callback carries the spell on, and nothing polls. (An alarm
 orders exactly as a SimPy process per citizen would, at a fraction of the cost: no generator to
@@ -35,7 +35,8 @@ class Citizen:
     __slots__ = ("id", "group", "spell_no", "spell_start", "plan", "end_day", "referral_day",
                  "offer_day", "reassess_day", "pool", "member", "last_talk_day", "talk",
                  "wake_at", "alarm", "next_spell", "tasks", "contact_rate", "contact_minutes",
-                 "services", "extra_talk")
+                 "services", "extra_talk", "offer_deadline", "offer_next", "offer_start",
+                 "offer_end", "offer_pending", "offer_had")
 
     def __init__(self, cid: int):
         self.id = cid
@@ -59,6 +60,14 @@ class Citizen:
         self.contact_rate = 0.0
         self.contact_minutes = 0.0
         self.services: GroupServices | None = None   # the group's components during a spell
+        # offers (sim.domain.offers): legal deadline, next start by practice, the running
+        # offer's start and planned end (INF: none running), start-up queued, one started
+        self.offer_deadline = INF
+        self.offer_next = INF
+        self.offer_start = INF
+        self.offer_end = INF
+        self.offer_pending = False
+        self.offer_had = False
 
 
 class Alarm(Triggered):
@@ -224,6 +233,7 @@ class Spells:
             t.on_done = None
         c.tasks = []
         c.pool.leave(c.member, c.contact_rate, c.contact_minutes)
+        c.services.offers.close(c, now)
         counters.change_stock(c.group, now, -1)
         gc.completed_spell_days.append(now - c.spell_start)
         plan = c.plan

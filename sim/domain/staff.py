@@ -270,14 +270,20 @@ class StaffPool(AppointmentBook):
         return took
 
     def add_background(self, member: int | None, activity: str, minutes: float) -> None:
-        """Work with no one waiting for it (booking, letters): done when desk time allows."""
-        if member is None:
-            member = self.shortest_queue()
+        """Work with no one waiting for it (booking, letters): done when desk time allows.
+
+        ``member`` None: the member with the least work waiting (queued desk tasks plus
+        background), so that work of the whole pool (offer follow-up) is shared out rather than
+        piled on whoever has an empty desk queue."""
         if minutes <= 0:
             return
-        if member is None:               # nobody in the pool: the work is unmet demand
-            self.counters.unmet_minutes[activity] += minutes
-            return
+        if member is None:
+            if self.n == 0:               # nobody in the pool: the work is unmet demand
+                self.counters.unmet_minutes[activity] += minutes
+                return
+            backlog, background = self.desk_queue.backlog, self.background
+            loads = [backlog[m] + background[m] for m in range(self.n)]
+            member = loads.index(min(loads))
         self.background[member] += minutes
         acts = self.background_by_activity[member]
         acts[activity] = acts.get(activity, 0.0) + minutes

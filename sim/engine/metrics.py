@@ -103,6 +103,7 @@ class GroupCounters:
     offers_started: int = 0
     offer_wait_days: float = 0.0
     first_offer_days: list[float] = field(default_factory=list)
+    offer_days_active: float = 0.0          # days offers ran inside the measured window
     rehab_cases: int = 0
     rehab_wait_days: list[float] = field(default_factory=list)
     completed_spell_days: list[float] = field(default_factory=list)
