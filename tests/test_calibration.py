@@ -119,4 +119,7 @@ def test_calibration_report_lists_every_target_with_pass_or_fail(national):
         "wall_seconds": result["wall_seconds"], "workers": result["workers"]})
     for row in rows.values():
         assert row["label"] in text
-    assert text.count("| pass |") + text.count("| **fail** |") == len(rows)
+    comparisons = sum(r["tolerance_kind"] == "comparison" for r in rows.values())
+    assert comparisons == 2
+    assert text.count("| pass |") + text.count("| **fail** |") == len(rows) - comparisons
+    assert text.count("| comparison |") == comparisons

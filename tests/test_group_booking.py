@@ -348,7 +348,7 @@ def test_a_bad_value_is_a_one_line_config_error(override, fragments):
 
 
 @pytest.mark.parametrize("override, fragments", [
-    (f"{P}.team_size=8", ["team_size' = 8", "pool 'adp'", "7 caseworkers", "1 to 7"]),
+    (f"{P}.team_size=9", ["team_size' = 9", "pool 'adp'", "8 caseworkers", "1 to 8"]),
     (f"{P}.by_group.kth_job_ready.team_size=17", ["by_group.kth_job_ready.team_size",
                                                    "pool 'cash_benefit'"]),
     (f"{P}.window_minutes=400", ["window_minutes' = 400", "daily appointment time"]),

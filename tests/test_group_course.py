@@ -367,7 +367,7 @@ def test_a_bad_value_is_a_one_line_config_error(override, words):
 
 
 @pytest.mark.parametrize("override, words", [
-    ("teachers=11", "has 10 caseworkers"),
+    ("teachers=10", "has 9 caseworkers"),
     ("session_hours=6", "more than a caseworker's bookable day"),
 ])
 def test_a_course_the_pool_cannot_teach_is_a_one_line_config_error(override, words):
