@@ -150,21 +150,21 @@ class ExtraTalks:
             eb.fit(pool.longest_talk)
         minutes = eb.minutes
         member = c.member
-        if member is not None and (pool.desk_queue.backlog[member] + pool.background[member]
-                                   > BACKLOG_LIMIT_MINUTES):
+        backlog, background = pool.desk_queue.backlog, pool.background
+        if member is not None and backlog[member] + background[member] > BACKLOG_LIMIT_MINUTES:
             return
-        # an extra talk leaves room for the unplanned contacts a day is expected to bring
-        if member is None:
-            reserve = pool.shared_minutes / pool.n
-        else:
-            reserve = pool.contact_minutes[member]
+        # an extra talk leaves room for the unplanned contacts a day is expected to bring: the
+        # member's own citizens' and a share of the shared caseload's
+        shared = pool.shared_minutes / pool.n
+        contacts = pool.contact_minutes
         # the planned day first, then alternately later and earlier days of the window
         for d in _around(planned, first, end):
             if member is None:
-                m = pool.best_member(d, minutes + reserve, today)
-                if m is None:
+                m = pool.best_member(d, minutes + shared, today)
+                if (m is None or backlog[m] + background[m] > BACKLOG_LIMIT_MINUTES
+                        or not pool.has_room(d, m, minutes + shared + contacts[m])):
                     continue
-            elif pool.has_room(d, member, minutes + reserve):
+            elif pool.has_room(d, member, minutes + shared + contacts[member]):
                 m = member
             else:
                 continue
