@@ -39,6 +39,8 @@ from typing import Any, Callable, Sequence
 
 from .config import GROUPS, SimConfig
 from .figures import figures_for, key_figures, mean_ci, paired_ci, values
+from .run_estimate import (duration_words, precision_words, replications_needed,
+                           seconds_left)
 from .output import atomic_write_text
 
 SIM_DIR = Path(__file__).resolve().parent
@@ -501,20 +503,6 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-SHORT_NAMES = {"operating_cost": "cost", "required_work_fte": "required work",
-               "staff_time_used_fte": "staff time",
-               "talks_held": "talks", "on_time_share": "on time"}
-
-
-def _fmt_hw(s: dict) -> str:
-    """CI half-width against its target, e.g. ``±0.21/0.19 pp``."""
-    hw, tg = s["half_width"], s["target"]
-    if s["kind"] == "share":
-        return f"±{100 * hw:.2f}/{100 * tg:.2f} pp"
-    unit = {"DKK per year": "DKK", "talks": ""}.get(s["unit"], s["unit"])
-    return f"±{hw:,.3g}/{tg:,.3g} {unit}".rstrip()
-
-
 def run_experiment(cfg: SimConfig, description: dict, base_cfg: SimConfig | None = None,
                    base_description: dict | None = None, *,
                    cache_dir: Path | str | None | bool = None, workers: int | None = None,
@@ -612,7 +600,7 @@ def run_experiment(cfg: SimConfig, description: dict, base_cfg: SimConfig | None
             shown = reps[:state.replications - i0] if state.reason else reps
             for i in shown:
                 _log_replication(log, label, cfg, i, scen[i], None if same else base[i],
-                                 i in from_cache, state, same)
+                                 i in from_cache, state, same, time.perf_counter() - t0)
             if state.reason:
                 del scen[state.replications:]
                 del base[state.replications:]
@@ -631,11 +619,30 @@ def run_experiment(cfg: SimConfig, description: dict, base_cfg: SimConfig | None
                       state, warmup, cache_info, n_workers, time.perf_counter() - t0)
 
 
-def _log_replication(log, label, cfg, i, srec, brec, cached, state, same) -> None:
-    """One line on stderr per replication: run times and, for ``auto``, the precision so far."""
-    text = f"{label}: replication {i + 1}"
-    text += f" of {cfg.replications}" if cfg.replications != "auto" else \
-        f" (auto, at most {cfg.max_replications})"
+def _log_replication(log, label, cfg, i, srec, brec, cached, state, same,
+                     elapsed: float | None = None) -> None:
+    """One line on stderr per replication: run times, the replications and time still to go
+    (an estimate with ``auto``), and for ``auto`` the precision so far in plain words."""
+    n = i + 1
+    auto = cfg.replications == "auto"
+    n_min = max(cfg.min_replications, 2)
+    n_max = max(cfg.max_replications, n_min)
+    # the estimate rests on the stopping rule's state, which is that of the batch's last
+    # replication: shown on that replication's line only
+    latest = n == len(state.history) or not auto
+    total = replications_needed(cfg.replications, n, state.status if auto else [],
+                                state.converged_at, n_min if auto else n, n_max, LOOKAHEAD)
+    if state.reason:
+        total = state.replications
+    text = f"{label}: replication {n}"
+    if not auto:
+        text += f" of {cfg.replications}"
+    elif state.reason:
+        text += f" of {total} (auto)"
+    elif latest:
+        text += f" of about {total} (auto, at most {cfg.max_replications})"
+    else:
+        text += f" (auto, at most {cfg.max_replications})"
     if same and cached:
         text += ": from the cache"
     else:
@@ -643,11 +650,12 @@ def _log_replication(log, label, cfg, i, srec, brec, cached, state, same) -> Non
     if brec is not None:
         text += ", baseline " + ("from the cache" if cached else
                                  f"{brec.get('wall_seconds', 0):.1f} s")
-    if cfg.replications == "auto" and i + 1 == len(state.history) and state.status \
+    if elapsed is not None and latest and total > n and not state.reason:
+        text += (f"; {total - n} more to go, {duration_words(seconds_left(elapsed, n, total))} "
+                 "left" + (" (an estimate from the precision so far)" if auto else ""))
+    if auto and n == len(state.history) and state.status \
             and state.history[-1].get("half_widths") is not None:
-        parts = [f"{SHORT_NAMES.get(s['figure'], s['figure'])} {_fmt_hw(s)}"
-                 + (" met" if s["met"] else " not met") for s in state.status]
-        text += "; CI half-width/target: " + ", ".join(parts)
+        text += "; precision: " + ", ".join(precision_words(s) for s in state.status)
     log(text)
 
 
