@@ -32,16 +32,31 @@ from .figures import (TAKE_UP, capacity_freed, cost_line_differences,  # noqa: E
 from .output import atomic_write, atomic_write_text  # noqa: E402
 from .warmup import DEFAULT_WARMUP_DAYS  # noqa: E402
 from .report import DASH, _cost_label, _dkk  # noqa: E402
+from .settings_diff import (MISSING, changed_settings, fmt_setting,  # noqa: E402
+                            reference_for, render_assumptions)
 
 DPI = 100
 MINUS = "\u2212"
 BASE_COLOUR = "0.35"
-HEADLINE = ("operating_cost", "required_work_fte", "required_work_dkk", "elastic_work_fte",
-            "staff_time_used_fte", "staff_time_used_dkk", "talks_held", "extra_talks_held",
-            "on_time_share", "spell_days", "days_to_first_offer", "rehab_wait_days")
+TOTAL_COLOUR = "0.15"
+"""The scenario's total in the cost waterfall (darker than the baseline's, and no role's)."""
+HEADLINE = ("required_work_fte", "required_work_dkk", "elastic_work_fte",
+            "staff_time_used_fte", "staff_time_used_dkk", "operating_cost", "talks_held",
+            "extra_talks_held", "on_time_share", "spell_days", "days_to_first_offer",
+            "rehab_wait_days")
 """Figures in the headline table (the caseworker pools' utilisation is added after them).
 With required work in the records, staff time used in DKK leaves it: required work carries the
-money value."""
+money value. Capacity comes before operating cost, which staff time freed does not move."""
+
+PROFILE_WORDS = {"small": "a small jobcenter", "medium": "a mid-size jobcenter",
+                 "large": "a large jobcenter", "copenhagen": "Copenhagen's jobcenter",
+                 "national": "Denmark's 94 jobcenters",
+                 "national_sample": "Denmark's 94 jobcenters"}
+"""Jobcenter profiles (``conf/jobcenter/``) in words, for the bottom line."""
+
+CASEWORKER_SHARE = 0.9
+"""Capacity freed is called "caseworker time" when caseworkers' required work carries at least
+this share of it; otherwise "staff time"."""
 
 KEY_NAMES = {"operating_cost": "operating cost", "required_work_fte": "required work",
              "staff_time_used_fte": "staff time used", "talks_held": "talks held",
@@ -158,6 +173,10 @@ class Doc:
     def p(self, text: str):
         self.blocks.append(("p", text))
 
+    def lead(self, text: str):
+        """The report's opening sentences: bold-faced in Markdown, set larger in HTML."""
+        self.blocks.append(("lead", text))
+
     def ul(self, items: Sequence[str]):
         if items:
             self.blocks.append(("ul", list(items)))
@@ -177,6 +196,8 @@ class Doc:
                 out += ["#" * b[1] + " " + b[2], ""]
             elif kind == "p":
                 out += [b[1], ""]
+            elif kind == "lead":
+                out += [f"**Bottom line.** {b[1]}", ""]
             elif kind == "ul":
                 out += [f"- {i}" for i in b[1]] + [""]
             elif kind == "table":
@@ -209,6 +230,9 @@ class Doc:
                 body.append(f"<h{b[1]}>{self._inline(b[2])}</h{b[1]}>")
             elif kind == "p":
                 body.append(f"<p>{self._inline(b[1])}</p>")
+            elif kind == "lead":
+                body.append(f'<p class="lead"><strong>Bottom line.</strong> '
+                            f"{self._inline(b[1])}</p>")
             elif kind == "ul":
                 body.append("<ul>" + "".join(f"<li>{self._inline(i)}</li>" for i in b[1])
                             + "</ul>")
@@ -247,6 +271,8 @@ figure { margin: 1em 0 1.6em; }
 figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { font-size: .9em; color: #555; margin-top: .3em; }
 code { background: #f4f5f7; padding: 0 .25em; border-radius: 3px; }
+p.lead { font-size: 1.15em; background: #f4f8f4; border-left: 4px solid #2e7d32;
+         padding: .6em .9em; margin: .8em 0 1em; }
 """
 
 HTML_PAGE = """<!DOCTYPE html>
@@ -346,18 +372,79 @@ def _wrap(text: str, width: int) -> str:
     return "\n".join(lines)
 
 
-def plot_waterfall(run, path: Path, top: int = 8) -> pd.DataFrame:
-    """Baseline cost -> each cost line's mean change -> scenario cost (DKK million per year),
-    drawn horizontally: one row per step, the baseline at the top."""
+ROLES = {
+    "freed": ("Capacity freed: required work no longer needed", "tab:green", "capacity freed"),
+    "more_required": ("More required work", "tab:orange", "more required work"),
+    "elastic_up": ("Taken up by elastic work", "tab:blue", "taken up by elastic work"),
+    "elastic_down": ("Elastic work given back", "#9ecae1", "elastic work given back"),
+    "idle_up": ("Left idle (unused capacity)", "0.6", "left idle"),
+    "idle_down": ("Idle time put to work", "0.8", "idle time put to work"),
+    "cost_up": ("Adds to what the jobcenter pays", "tab:red", "added cost"),
+    "cost_down": ("Lowers what the jobcenter pays", "tab:purple", "lowered cost"),
+}
+"""The waterfall's legend entries, colours and short names, by what a change of a cost line
+means. Staff are paid whether busy
+or not, so the first six move money between the lines of staff time and cancel out in the
+total; only the last two change what the jobcenter pays."""
+
+MONEY_KINDS = ("management", "staff_functions", "other", "purchases")
+"""Cost lines that are not staff time of the scheduled staff types."""
+
+
+def _elastic_lines(records) -> set[str]:
+    """``staff_type/activity`` of every elastic activity in ``records``."""
+    return {f"{st}/{act}" for r in records
+            for st, acts in (r["headline"].get("elastic_work_hours") or {}).items()
+            for act in acts}
+
+
+def line_role(line: str, difference: float, elastic: set[str]) -> str:
+    """What a cost line's change means (a key of :data:`ROLES`): staff time moving between
+    required work, elastic work and idle time, or money the jobcenter pays. Non-bookable staff
+    time (meetings, general administration) changes only with staffing, so it counts as money."""
+    from .results import NON_BOOKABLE_LINE
+
+    kind, _, item = line.partition("/")
+    up = difference > 0
+    if kind in MONEY_KINDS or item in NON_BOOKABLE_LINE:
+        return "cost_up" if up else "cost_down"
+    if item == "unused_capacity":
+        return "idle_up" if up else "idle_down"
+    if line in elastic:
+        return "elastic_up" if up else "elastic_down"
+    return "more_required" if up else "freed"
+
+
+def waterfall_steps(run, top: int = 8) -> pd.DataFrame:
+    """The waterfall's steps: the ``top`` largest changes of single cost lines, then the rest
+    added up by role (:func:`line_role`), DKK per year. Columns ``line`` (words), ``role`` and
+    ``difference``; the differences add up to the change in operating cost."""
     lines = cost_line_differences(run.scenario, run.baseline)
+    elastic = _elastic_lines([*run.scenario, *run.baseline])
     lines = lines[lines["difference"].abs() > 0.5].copy()
+    lines["role"] = [line_role(k, d, elastic) for k, d in zip(lines["line"], lines["difference"])]
     lines["abs"] = lines["difference"].abs()
     lines = lines.sort_values("abs", ascending=False)
-    shown = lines.head(top)
+    steps = [(_cost_label(r["line"]), r["role"], float(r["difference"]))
+             for _, r in lines.head(top).iterrows()]
     rest = lines.iloc[top:]
-    steps = [(_cost_label(r["line"]), r["difference"]) for _, r in shown.iterrows()]
-    if len(rest):
-        steps.append((f"The other {len(rest)} cost lines", float(rest["difference"].sum())))
+    for role in ROLES:
+        part = rest[rest["role"] == role]
+        if len(part):
+            n = len(part)
+            steps.append((f"{n} other line{'s' if n != 1 else ''}: {ROLES[role][2]}", role,
+                          float(part["difference"].sum())))
+    return pd.DataFrame(steps, columns=["line", "role", "difference"])
+
+
+def plot_waterfall(run, path: Path, top: int = 8) -> pd.DataFrame:
+    """Baseline cost -> each cost line's mean change -> scenario cost (DKK million per year),
+    drawn horizontally: one row per step, the baseline at the top. Each bar is coloured by what
+    the change means (:data:`ROLES`): capacity freed, taken up by elastic work, left idle, or
+    money the jobcenter pays; the legend names them. Returns the steps
+    (:func:`waterfall_steps`)."""
+    table = waterfall_steps(run, top)
+    steps = list(table.itertuples(index=False, name=None))
 
     def per_year(recs):
         return float(np.mean([r["headline"]["operating_cost_dkk"]
@@ -365,11 +452,11 @@ def plot_waterfall(run, path: Path, top: int = 8) -> pd.DataFrame:
 
     base_total, scen_total = per_year(run.baseline), per_year(run.scenario)
     labels = ["Baseline: operating cost"] + [s[0] for s in steps] + ["Scenario: operating cost"]
-    fig, ax = plt.subplots(figsize=(9.5, 1.2 + 0.42 * len(labels)), layout="constrained")
+    fig, ax = plt.subplots(figsize=(9.5, 1.9 + 0.42 * len(labels)), layout="constrained")
     level, ends = base_total, [base_total]
     bars = []
-    for _, d in steps:
-        bars.append((level, level + d))
+    for _, role, d in steps:
+        bars.append((level, level + d, role))
         level += d
         ends.append(level)
     ends.append(scen_total)
@@ -379,25 +466,36 @@ def plot_waterfall(run, path: Path, top: int = 8) -> pd.DataFrame:
     m = 1e6
     ax.barh(0, (base_total - left) / m, left=left / m, color=BASE_COLOUR, height=0.6)
     ax.text(base_total / m, 0, f"  {_dkk(base_total)}", va="center", fontsize="x-small")
-    for i, (a, b) in enumerate(bars, start=1):
-        colour = "tab:red" if b > a else "tab:green"
-        ax.barh(i, (b - a) / m, left=a / m, color=colour, height=0.6)
+    used = []
+    for i, (a, b, role) in enumerate(bars, start=1):
+        name, colour, _ = ROLES[role]
+        ax.barh(i, (b - a) / m, left=a / m, color=colour, height=0.6,
+                label=name if role not in used else None)
+        used.append(role)
         ax.text(max(a, b) / m, i, f"  {_dkk_label(b - a)}", va="center", fontsize="x-small")
     k = len(bars) + 1
-    ax.barh(k, (scen_total - left) / m, left=left / m, color="C0", height=0.6)
+    ax.barh(k, (scen_total - left) / m, left=left / m, color=TOTAL_COLOUR, height=0.6)
     ax.text(scen_total / m, k, f"  {_dkk(scen_total)}", va="center", fontsize="x-small")
     ax.set_yticks(range(len(labels)))
     ax.set_yticklabels(labels, fontsize="small")
     ax.invert_yaxis()
     ax.set_xlim(left / m, (hi + 0.6 * span) / m)
-    ax.set_xlabel("DKK million per year (the axis does not start at zero)", fontsize="small")
+    ax.set_xlabel("DKK million per year (the axis does not start at zero)\nStaff are paid "
+                  "whether busy or not: capacity freed, elastic work and idle time only move "
+                  "money between lines", fontsize="x-small")
     ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.2f}"))
     ax.tick_params(axis="x", labelsize="x-small")
     ax.set_title(f"Cost by cost line: from the baseline to {_legend(run.title)}",
                  fontsize="medium")
     ax.grid(axis="x", alpha=0.3)
+    if used:
+        order = [r for r in ROLES if r in used]
+        handles, names = ax.get_legend_handles_labels()
+        by_name = dict(zip(names, handles))
+        fig.legend([by_name[ROLES[r][0]] for r in order], [ROLES[r][0] for r in order],
+                   loc="outside lower center", ncol=2, fontsize="x-small", frameon=False)
     _save(fig, path)
-    return pd.DataFrame(steps, columns=["line", "difference"])
+    return table
 
 
 def _legend(title: str, n: int = 44) -> str:
@@ -816,19 +914,290 @@ def _in_brief(run, table, kinds) -> list[str]:
                        "work or idle time (unused capacity in the cost waterfall) and saves money "
                        "only if staffing is reduced or the time is put to other use.")
         else:
-            out.append(f"**Operating cost**: {fmt_value('dkk', '', cost['baseline_mean'])} → "
-                       f"{fmt_value('dkk', '', cost['scenario_mean'])} a year "
-                       f"({fmt_diff('dkk', '', cost['difference'])}"
-                       f"{ci_text(cost, 'dkk', '')}). Staff are paid whether busy or not, so "
-                       "the cost changes only through purchases (such as medical certificates) and "
-                       "through staff the scenario adds or removes (such as a booking team); "
-                       "staff time freed goes to elastic work or idle time (unused capacity in "
-                       "the cost waterfall) and saves money only if staffing is reduced or the "
-                       "time is put to other use.")
+            ci = "" if _missing(cost["ci_low"]) else \
+                f" (95% confidence interval {fmt_ci('dkk', '', cost['ci_low'], cost['ci_high'])})"
+            out.append(f"**Operating cost** (what the jobcenter pays a year: all staff, whether "
+                       "busy or not, management, other services and purchases) changes by "
+                       f"{fmt_diff('dkk', '', cost['difference'])} a year{ci}, of "
+                       f"{fmt_value('dkk', '', cost['baseline_mean'])} in the baseline. "
+                       "Staff are paid whether busy or not, so the cost changes only through "
+                       "purchases (such as medical certificates) and through staff the scenario "
+                       "adds or removes (such as a booking team); staff time freed goes to "
+                       "elastic work or idle time and saves money only if staffing is reduced "
+                       "or the time is put to other use.")
     if n == 1:
         out.append("This comparison rests on a single replication, so it has no confidence "
                    "intervals; run with `replications=auto` before acting on it.")
     return out
+
+
+# --------------------------------------------------------------------------- the bottom line
+def profile_words(config: dict | None) -> str:
+    """The run's jobcenter profile in words: "a mid-size jobcenter", "Denmark's 94 jobcenters"."""
+    name = ((config or {}).get("jobcenter") or {}).get("name")
+    if name in PROFILE_WORDS:
+        return PROFILE_WORDS[name]
+    return f"the jobcenter profile “{name}”" if name else "the simulated jobcenter"
+
+
+def scenario_short_name(run) -> str:
+    """The scenario's code when its title starts with one ("A1", "D2b"), else "the scenario"."""
+    first = (run.title or "").split(" ", 1)[0]
+    return first if re.fullmatch(r"[A-Z]{1,3}\d+[a-z]?", first) else "the scenario"
+
+
+def _freed_by_caseworkers(run) -> bool:
+    """True when caseworkers' required work carries at least :data:`CASEWORKER_SHARE` of the
+    capacity freed (mean over the paired replications, hours)."""
+    total = caseworker = 0.0
+    for s, b in zip(run.scenario, run.baseline):
+        rs, rb = s["headline"].get("required_work_hours"), b["headline"].get("required_work_hours")
+        if rs is None or rb is None:
+            return False
+        for st in {*rs, *rb}:
+            d = rb.get(st, 0.0) - rs.get(st, 0.0)
+            total += d
+            caseworker += d if st == "caseworker" else 0.0
+    return total != 0 and caseworker / total >= CASEWORKER_SHARE
+
+
+def _ci_words(kind: str, unit: str, r: dict) -> str:
+    if _missing(r.get("ci_low")):
+        return ""
+    return f"95% CI {fmt_ci(kind, unit, r['ci_low'], r['ci_high'])}"
+
+
+def _noise(kind: str, unit: str, r: dict) -> str:
+    """" (within the noise: +0.3 days, 95% CI −0.1 to +0.8 days)" for a change that is not
+    clear; empty otherwise."""
+    if verdict(r) != "No":
+        return ""
+    ci = _ci_words(kind, unit, r)
+    return f" (not a clear change: {fmt_diff(kind, unit, r['difference'])}" + \
+        (f", {ci})" if ci else ")")
+
+
+def _capacity_clause(run) -> str | None:
+    c = capacity_freed(run.scenario, run.baseline)
+    if c is None or c["fte"].mean is None:
+        return None
+    f, m = c["fte"], c["dkk"]
+    who = "caseworker time" if _freed_by_caseworkers(run) else "staff time"
+    if f.mean == 0 and f.half_width in (0.0, None):
+        return "needs exactly as much staff time for required work"
+    d = _digits("fte", f.mean, f.low, f.high)
+    sign = 1 if f.mean > 0 else -1
+    ci = "" if f.half_width is None else \
+        f" (95% CI {_magnitude_ci('fte', sign * f.low, sign * f.high, d)})"
+    money = DASH if m.mean is None else fmt_money(m.mean)
+    money_ci = "" if m.half_width is None else \
+        f" (95% CI {_magnitude_ci('dkk', sign * m.low, sign * m.high)})"
+    verb = "frees" if f.mean > 0 else "takes"
+    extra = "" if f.mean > 0 else " more"
+    text = (f"{verb} {_fte_amount(f.mean, d)}{extra} of {who}{ci}, worth {money} a year at "
+            f"the wage cost{money_ci},")
+    if c["clear"] is False:
+        text += ", a change not clearly different from none"
+    return text
+
+
+def _magnitude_ci(kind: str, lo: float, hi: float, digits: int = 2) -> str:
+    """An interval of an amount without signs when both ends are positive ("0.64 to 1.41 FTE",
+    "DKK 282,000 to 620,000"); with signs otherwise."""
+    lo, hi = sorted((lo, hi))
+    if lo <= 0:
+        return fmt_ci(kind, "FTE", lo, hi, digits)
+    if kind == "dkk":
+        return f"{fmt_money(lo)} to {fmt_money(hi).removeprefix('DKK ')}"
+    return f"{lo:,.{digits}f} to {hi:,.{digits}f} FTE"
+
+
+def _talks_clause(r: dict, kinds, period: str) -> str:
+    kind, unit = kinds["talks_held"]
+    d = r["difference"]
+    if round(d) == 0:
+        return f"holds as many talks {period}"
+    text = f"holds {abs(d):,.0f} {'fewer' if d < 0 else 'more'} talks {period}"
+    return text + _noise(kind, unit, r)
+
+
+def _on_time_clause(r: dict, kinds) -> str:
+    kind, unit = kinds["on_time_share"]
+    d = r["difference"]
+    points = fmt_diff(kind, unit, abs(d)).lstrip("+")
+    if float(points.split()[0]) == 0:
+        return (f"leaves the share of mandated talks held on time at "
+                f"{fmt_value(kind, unit, r['baseline_mean'])}")
+    return (f"{'raises' if d > 0 else 'lowers'} the share of mandated talks held on time by "
+            f"{points} (from {fmt_value(kind, unit, r['baseline_mean'])} to "
+            f"{fmt_value(kind, unit, r['scenario_mean'])})" + _noise(kind, unit, r))
+
+
+def _spell_clause(r: dict, kinds) -> str:
+    kind, unit = kinds["spell_days"]
+    d = r["difference"]
+    if verdict(r) in ("No", "No change") or float(fmt_diff(kind, unit, d).split()[0]
+                                                   .replace(MINUS, "-").replace(",", "")) == 0:
+        ci = _ci_words(kind, unit, r)
+        return ("mean time on benefit does not change clearly ("
+                f"{fmt_diff(kind, unit, d)}" + (f", {ci})" if ci else ")"))
+    return (f"mean time on benefit {'falls' if d < 0 else 'rises'} by "
+            f"{fmt_diff(kind, unit, abs(d)).lstrip('+')} (from "
+            f"{fmt_value(kind, unit, r['baseline_mean'])}; {_ci_words(kind, unit, r)})")
+
+
+def bottom_line(run, table, kinds) -> list[str]:
+    """One or two sentences a reader can quote: where, what the scenario frees (FTE and DKK a
+    year with the 95% interval), talks held, the on-time share, time on benefit; then what the
+    operating cost means. Empty for a run of the baseline itself."""
+    if run.is_baseline:
+        return []
+    horizon = (run.info or {}).get("horizon_days", 365)
+    period = "a year" if horizon == 365 else f"in {horizon:,} days"
+    clauses = []
+    capacity = _capacity_clause(run)
+    if capacity:
+        clauses.append(capacity)
+    else:
+        used = _row(table, "staff_time_used_fte")
+        if used is not None and not _missing(used["difference"]):
+            kind, unit = kinds["staff_time_used_fte"]
+            clauses.append(f"changes staff time used by {fmt_diff(kind, unit, used['difference'])}"
+                           + _noise(kind, unit, used))
+    talks, on_time = _row(table, "talks_held"), _row(table, "on_time_share")
+    if talks is not None and not _missing(talks["difference"]):
+        clauses.append(_talks_clause(talks, kinds, period))
+    if on_time is not None and not _missing(on_time["difference"]):
+        clauses.append(_on_time_clause(on_time, kinds))
+    if not clauses:
+        return []
+    first = (f"In {profile_words(run.config)}, {scenario_short_name(run)} "
+             + (" ".join(c if c.endswith(",") else c + "," for c in clauses[:-2])
+                + (" " if len(clauses) > 2 else "")
+                + clauses[-2].rstrip(",") + " and " + clauses[-1] if len(clauses) > 1
+                else clauses[0].rstrip(",")))
+    spell = _row(table, "spell_days")
+    if spell is not None and not _missing(spell["difference"]):
+        first += "; " + _spell_clause(spell, kinds)
+    out = [first + "."]
+    cost = _row(table, "operating_cost")
+    if cost is not None and not _missing(cost["difference"]):
+        d = cost["difference"]
+        if d == 0 and cost.get("half_width") in (0, 0.0, None):
+            what = "The jobcenter's operating cost does not change"
+        else:
+            sign = 1 if d > 0 else -1
+            ci = "" if _missing(cost.get("ci_low")) else \
+                f" (95% CI {_magnitude_ci('dkk', sign * cost['ci_low'], sign * cost['ci_high'])})"
+            what = (f"The jobcenter's operating cost {'falls' if d < 0 else 'rises'} by "
+                    f"{fmt_money(d)} a year{ci}")
+        out.append(what + ": staff are paid whether busy or not, so it moves only with "
+                   "purchases (such as medical certificates) and staff added or removed, and "
+                   "time freed saves money only if staffing is reduced or the time is put to "
+                   "other use.")
+    return out
+
+
+def target_groups(run) -> list[str]:
+    """The groups the scenario's mechanisms name in their ``groups`` settings, in the usual
+    order; empty when they name none or every group of the records."""
+    named = set()
+    for mech in ((run.config or {}).get("mechanisms") or {}).values():
+        if isinstance(mech, dict):
+            named |= set(mech.get("groups") or [])
+    present = [g for g in GROUPS if _summary_has(run.baseline[0], g)]
+    chosen = [g for g in present if g in named]
+    return [] if not chosen or len(chosen) == len(present) else chosen
+
+
+def _summary_has(rec: dict, group: str) -> bool:
+    return any(row.get("group") == group for row in rec.get("summary") or [])
+
+
+def target_group_rows(run, table, kinds) -> list[list[str]]:
+    """The on-time share, talks held and mean spell of each target group (headline columns)."""
+    ids = [f"{fid}/{g}" for g in target_groups(run)
+           for fid in ("on_time_share", "talks_held", "spell_days")]
+    return _single_table_rows(table, kinds, [i for i in ids if i in kinds])
+
+
+def _target_names(run) -> str:
+    labels = _group_labels(run.baseline[0])
+    names = [labels.get(g, g).lower() for g in target_groups(run)]
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+
+
+# --------------------------------------------------------------------------- what was run
+def _scenario_only_mechanisms(run) -> set[str]:
+    """Mechanisms whose command-line settings the baseline left out (``run_info.json``)."""
+    out = set()
+    for o in (run.info or {}).get("baseline_ignored_overrides") or []:
+        parts = o.split("=", 1)[0].lstrip("+~").split(".")
+        if len(parts) > 1 and parts[0] == "mechanisms":
+            out.add(parts[1])
+    return out
+
+
+def _applies_to(run, setting) -> str:
+    parts = setting.path.split(".")
+    if setting.run_control:
+        return "how the run is carried out"
+    if parts[0] == "mechanisms" and len(parts) > 1 and (
+            parts[1] in _scenario_only_mechanisms(run) or setting.reference is MISSING):
+        return "the scenario only"
+    return "the scenario and the baseline"
+
+
+def _was(setting) -> str:
+    if setting.reference is MISSING:
+        return "not switched on" if setting.path.startswith("mechanisms.") else "not set"
+    where = {"scenario file": "scenario file", "conf/": "`conf/`",
+             "mechanism default": "the mechanism's default"}[setting.source]
+    return f"`{fmt_setting(setting.reference)}` ({where})"
+
+
+def settings_rows(run, settings) -> list[list[str]]:
+    """Setting, value in the scenario file or defaults, value of this run, which side."""
+    return [[f"`{s.path}`", _was(s), f"`{fmt_setting(s.value)}`", _applies_to(run, s)]
+            for s in settings]
+
+
+def settings_summary(run, settings) -> str:
+    """One sentence for the top of the report naming the settings changed for this run."""
+    shown = [s for s in settings if not s.run_control]
+    if not shown:
+        return ""
+    items = [f"`{s.path}` {fmt_setting(s.reference) if s.reference is not MISSING else 'off'}"
+             f" → {fmt_setting(s.value)}" for s in shown[:4]]
+    more = f" and {len(shown) - 4} more" if len(shown) > 4 else ""
+    return (f"**Changed for this run** (from the scenario file and the defaults in `conf/`): "
+            + "; ".join(items) + more + ". All are listed under *Settings of this run*.")
+
+
+def settings_section(doc, run, settings) -> None:
+    """The list of settings that differ from the scenario file and ``conf/``, under the
+    scenario's description."""
+    doc.p("**Settings of this run**")
+    if settings is None:
+        doc.p("The scenario file and the defaults could not be read again to compare this run's "
+              "settings with them; `resolved_config.yaml` holds every setting of the run.")
+        return
+    if not settings:
+        doc.p("This run used the scenario file and the defaults in `conf/` unchanged: no setting "
+              "was changed on the command line.")
+        return
+    doc.p("Every setting that differs from the scenario file and from the defaults in `conf/` "
+          "(changed on the command line). The assumptions above are written with this run's "
+          "values.")
+    doc.table(["Setting", "Scenario file or default", "This run", "Applies to"],
+              settings_rows(run, settings), text_columns=4)
+
+
+def assumptions_of(run) -> list[str]:
+    """The scenario's assumption texts filled in with the run's values, each value changed for
+    the run marked with the scenario file's (:func:`sim.settings_diff.render`)."""
+    d = run.description or {}
+    return render_assumptions(d.get("assumptions") or [], run.config, reference_for(run.config))
 
 
 def _capacity_overview_rows(runs) -> list[list[str]]:
@@ -972,7 +1341,7 @@ def _stress_rows(runs, notes_runtime: str) -> list[list[str]]:
     horizon = info.get("horizon_days", cfg.get("horizon_days"))
     jc = (cfg.get("jobcenter") or {})
     sources = sorted({r.description.get("source") for r in runs if r.description.get("source")})
-    assumptions = [a for r in runs for a in (r.description.get("assumptions") or [])]
+    assumptions = [a for r in runs for a in assumptions_of(r)]
     rules = (cfg.get("rules") or {})
     capacity = ("Capacity freed: the fall in required work (mandated and required tasks), in "
                 "FTE and in DKK per year at each staff type's wage cost per hour, and where it "
@@ -1076,12 +1445,22 @@ def write_comparison_report(runs, out_dir: Path, notes: Sequence[str] = ()) -> P
     doc.h(1, title)
     run = runs[0]
     cfg = run.config or {}
+    for r, t in zip(runs, tables):
+        lines = bottom_line(r, t, kinds)
+        if lines:
+            doc.lead((f"*{_legend(r.title, 90)}*: " if multi else "") + " ".join(lines))
     jc = (cfg.get("jobcenter") or {}).get("name", "?")
     horizon = run.info.get("horizon_days", cfg.get("horizon_days"))
-    doc.p(f"Jobcenter profile: {jc} · Measured period: {horizon:,} days after a warm-up of "
-          f"{run.info.get('warmup_days', 0)} days · Replications: "
+    doc.p(f"Jobcenter profile: {jc} ({profile_words(cfg)}) · Measured period: {horizon:,} days "
+          f"after a warm-up of {run.info.get('warmup_days', 0)} days · Replications: "
           + ", ".join(str(r.replications) for r in runs)
           + f" · Seed: {run.info.get('seed', cfg.get('seed'))}")
+    settings = [changed_settings(r.config, r.info.get("warmup")) if r.config else None
+                for r in runs]
+    for r, changed in zip(runs, settings):
+        summary = settings_summary(r, changed or [])
+        if summary:
+            doc.p((f"*{r.title}*: " if multi else "") + summary)
     for n in notes:
         doc.p(f"*Note: {n}*")
 
@@ -1109,6 +1488,12 @@ def write_comparison_report(runs, out_dir: Path, notes: Sequence[str] = ()) -> P
             if multi:
                 doc.h(3, r.title)
             doc.ul(_in_brief(r, t, kinds))
+            rows = target_group_rows(r, t, kinds)
+            if rows:
+                doc.p(f"**The groups the scenario targets** ({_target_names(r)}, the groups its "
+                      "mechanisms name): on-time share, talks held and mean time on benefit.")
+                doc.table(["Figure", "Baseline", "Scenario", "Difference",
+                           "95% confidence interval", "Clear difference?"], rows)
         accounts = [where_capacity_went(r.scenario, r.baseline) for r in runs]
         if any(accounts):
             doc.h(2, "Where the freed time went")
@@ -1186,9 +1571,13 @@ def write_comparison_report(runs, out_dir: Path, notes: Sequence[str] = ()) -> P
             steps = plot_waterfall(r, out_dir / name)
             doc.img(name, f"Cost waterfall: {r.title}",
                     f"{r.title}: the mean change of each cost line, from the baseline's operating "
-                    "cost (left) to the scenario's (right), DKK per year. Red bars add cost, "
-                    "green bars remove it. Time no longer spent on an activity moves to the "
-                    "line for unused capacity, since staff are paid either way."
+                    "cost (top) to the scenario's (bottom), DKK per year. Staff are paid whether "
+                    "busy or not, so staff time only moves between lines: green bars are "
+                    "required work the scenario no longer needs (capacity freed), blue bars "
+                    "elastic work taking the freed time up, grey bars time left idle (unused "
+                    "capacity), orange bars more required work. Only red and purple bars "
+                    "(purchases, management, other services, staff added or removed) change "
+                    "what the jobcenter pays."
                     + ("" if len(steps) else " No cost line changed."))
     if plot_on_time(runs, out_dir / "on_time_by_group.png"):
         doc.img("on_time_by_group.png", "On-time share by group",
@@ -1211,7 +1600,7 @@ def write_comparison_report(runs, out_dir: Path, notes: Sequence[str] = ()) -> P
 
     # scenarios
     doc.h(2, "The scenario" if len(runs) == 1 else "The scenarios")
-    for r in runs:
+    for r, changed in zip(runs, settings):
         d = r.description or {}
         doc.h(3, r.title)
         if d.get("source"):
@@ -1219,10 +1608,12 @@ def write_comparison_report(runs, out_dir: Path, notes: Sequence[str] = ()) -> P
         if d.get("mechanism"):
             doc.p(f"**What changes:** {d['mechanism']}")
         if d.get("assumptions"):
-            doc.p("**Assumptions:**")
-            doc.ul(d["assumptions"])
+            doc.p("**Assumptions** (with the values this run used):")
+            doc.ul(assumptions_of(r))
         if not any(d.get(k) for k in ("source", "mechanism", "assumptions")):
             doc.p(f"No description was given for scenario “{r.name}”.")
+        if r.config:
+            settings_section(doc, r, changed)
         if r.info.get("baseline_ignored_overrides"):
             doc.p(ignored_text(r.info["baseline_ignored_overrides"]))
 

@@ -6,6 +6,7 @@ separators and no variable names. Every figure in it is also in ``metrics.json``
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from .model import RunResult  # noqa: E402
 from .figures import elastic_label, hours_per_fte  # noqa: E402
 from .results import weekly_utilisation  # noqa: E402
 from .output import atomic_write, atomic_write_text  # noqa: E402
+from .settings_diff import (MISSING, changed_settings, fmt_setting,  # noqa: E402
+                            reference_for, render_assumptions)
 
 DPI = 110
 FIGSIZE = (8, 4.5)
@@ -299,6 +302,21 @@ def _cost_section(metrics: dict, top: int = 10) -> list[str]:
     return out
 
 
+def _settings_section(config: dict) -> list[str]:
+    """The settings of the run that differ from the scenario file and ``conf/`` (overrides)."""
+    settings = changed_settings(config)
+    if settings is None:
+        return []
+    if not settings:
+        return ["This run used the scenario file and the defaults in `conf/` unchanged.", ""]
+    rows = [[f"`{s.path}`", "not set" if s.reference is MISSING else
+             f"`{fmt_setting(s.reference)}` ({s.source})", f"`{fmt_setting(s.value)}`"]
+            for s in settings]
+    return ["**Settings changed for this run** (from the scenario file and the defaults in "
+            "`conf/`):", "", _table(["Setting", "Scenario file or default", "This run"], rows,
+                                    text_columns=3), ""]
+
+
 def write_report(run_dir: Path, result: RunResult, metrics: dict, summary: pd.DataFrame,
                  description: dict) -> None:
     """Write ``report.md`` and its three plots (PNG) into ``run_dir``."""
@@ -321,10 +339,15 @@ def write_report(run_dir: Path, result: RunResult, metrics: dict, summary: pd.Da
         md += [f"**Source:** {description['source']}", ""]
     if description.get("mechanism"):
         md += [f"**Mechanism:** {description['mechanism']}", ""]
+    config = dataclasses.asdict(result.cfg)
+    reference = reference_for(config)
     if description.get("assumptions"):
-        md += ["**Assumptions:**", "", *(f"- {a}" for a in description["assumptions"]), ""]
+        md += ["**Assumptions** (with the values this run used):", "",
+               *(f"- {a}" for a in render_assumptions(description["assumptions"], config,
+                                                      reference)), ""]
     if not any(description.get(k) for k in ("source", "mechanism", "assumptions")):
         md += [f"No description was given for scenario “{scenario}”.", ""]
+    md += _settings_section(config)
 
     md += ["## Headline figures", "", _table(["Figure", "Value"], _headline_rows(metrics)), "",
            "Mandated talks that were never held, or still overdue at the end, count as late.", "",

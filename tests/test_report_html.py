@@ -85,10 +85,14 @@ def test_report_reads_as_plain_language(report_dir):
 
 
 def test_report_states_the_scenario_assumptions(report_dir):
+    import dataclasses
+
+    from sim.settings_diff import render
+
     md = (report_dir / "report.md").read_text(encoding="utf-8")
-    _, desc = compose(["scenario=a1_flex"])
+    cfg, desc = compose(["scenario=a1_flex"])
     for assumption in desc["assumptions"]:
-        assert assumption in md
+        assert render(assumption, dataclasses.asdict(cfg)) in md
 
 
 # --------------------------------------------------------------------------- the browser
