@@ -23,7 +23,7 @@ from .config import JobcenterProfile, SimConfig
 from .configure import CONF_DIR
 from .schema import ConfigError, build
 
-MAIN_GROUPS = {              # the calibration's group aggregates (parameters.md sections 5-6)
+MAIN_GROUPS = {              # the calibration's group aggregates (VIVE20 table 5.4)
     "adp": ("adp",),
     "cash_benefit": ("kth_job_ready", "kth_activity_ready"),
     "sickness": ("sdp_cat1", "sdp_cat2", "sdp_cat3", "job_clarification"),
