@@ -235,6 +235,7 @@ def _latest(hc, run_dir: Path) -> None:
 
 
 def _run(cfg, hc, run_dir: Path) -> None:
+    """Validate, simulate and write the run directory (the body of :func:`_task`)."""
     from .experiment import baseline_config, run_experiment, summary_lines, write_experiment
     from .progress import ProgressBar
 
@@ -257,6 +258,7 @@ def _run(cfg, hc, run_dir: Path) -> None:
     except ConfigError as exc:
         fail(str(exc))
     metrics = write_experiment(run_dir, exp)
+    (run_dir / INCOMPLETE).unlink(missing_ok=True)      # left by an earlier, interrupted run
     share = metrics["talks_on_time_share"]
     print(f"{label}: {metrics['citizens_simulated']:,} citizens, "
           f"{metrics['talks_held']:,} talks held"
@@ -287,6 +289,7 @@ def _run_country(cfg, description: dict, run_dir: Path, label: str) -> None:
     except ConfigError as exc:
         fail(str(exc))
     rows = write_national(run_dir, cfg, result, description)
+    (run_dir / INCOMPLETE).unlink(missing_ok=True)
     targets = [r for r in rows if r["tolerance_kind"] != "comparison"]
     passed = sum(r["passed"] for r in targets)
     print(f"{label}: {result['jobcenters']} jobcenters ({result['members']} simulated), "
