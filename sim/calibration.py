@@ -39,7 +39,7 @@ ACTIVE_GROUPS = {"adp": ("adp",), "job_ready": ("kth_job_ready",),
 
 @dataclass
 class Target:
-    """One calibration target (parameters.md section 6)."""
+    """One calibration target (``docs/sources.md``, calibration targets)."""
 
     id: str
     label: str

@@ -1,21 +1,45 @@
 """The front door: ``python -m sim scenario=a1_flex [jobcenter=medium] [key=value ...]``.
 
-Configuration mistakes end with one line on stderr and exit code 2; nothing is written. A good
+``--help`` prints a short usage text with the scenarios (:func:`usage`), ``list`` the scenarios
+and profiles. Configuration mistakes, and a run folder or baseline cache that cannot be written,
+end with one line on stderr and exit code 2 before anything is simulated or written. A good
 configuration runs under Hydra, which makes the run directory (``outputs/...``) and supports
-``-m`` sweeps.
+``-m`` sweeps. Ctrl-C ends a run with one line and exit code 130, and removes the unfinished run
+folder (or marks it, when it held files before the run).
 """
 from __future__ import annotations
 
+import difflib
+import shutil
 import sys
 from pathlib import Path
 
-from .configure import CONF_DIR, apply_scenario, check_keys_only, compose, hydra_overrides
+import yaml
+
+from .configure import (CONF_DIR, apply_scenario, check_keys_only, compose, hydra_overrides,
+                        options, scenario_titles)
 from .schema import ConfigError
 
 EXIT_CONFIG_ERROR = 2
+EXIT_INTERRUPTED = 130              # 128 + SIGINT, as shells report a Ctrl-C
 _HYDRA_FLAGS = ("-m", "--multirun", "-h", "--help", "--hydra-help", "-c", "--cfg", "--info",
                 "--resolve", "-p", "--package", "--shell-completion", "-cp", "--config-path",
                 "-cn", "--config-name", "-cd", "--config-dir", "--version")
+_NO_RUN_FLAGS = ("--hydra-help", "-c", "--cfg", "--info", "--shell-completion", "-sc",
+                 "--version")
+"""Hydra flags that print something and run nothing (no folders to check)."""
+_FLAGS_WITH_VALUE = ("-c", "--cfg", "--info", "-p", "--package", "-cp", "--config-path",
+                     "-cn", "--config-name", "-cd", "--config-dir")
+"""Hydra flags followed by a value (``--cfg job``), which is not an override."""
+_NO_FILE_LOG = "hydra/job_logging=none"
+"""Hydra's job logging would leave an empty ``cli.log`` in every run folder; the run's products
+are its files (``run_info.json`` records the command)."""
+INCOMPLETE = "INCOMPLETE"
+"""Marker file left in a run folder that held files before a run that was interrupted."""
+
+_keep_on_interrupt: Path | None = None
+"""A run folder given with ``hydra.run.dir`` that held files before the run: an interrupted run
+marks it (:data:`INCOMPLETE`) instead of removing it."""
 
 
 def fail(message: str) -> None:
@@ -24,23 +48,206 @@ def fail(message: str) -> None:
     raise SystemExit(EXIT_CONFIG_ERROR)
 
 
+def _interrupted(note: str) -> None:
+    """End a Ctrl-C with one line on stderr and exit code 130."""
+    newline = "\n" if getattr(sys.stderr, "isatty", lambda: False)() else ""  # after a bar
+    print(f"{newline}interrupted: {note}", file=sys.stderr, flush=True)
+    raise SystemExit(EXIT_INTERRUPTED)
+
+
+def _abandon(run_dir: Path) -> None:
+    """Remove the unfinished run folder (or mark it, see :data:`_keep_on_interrupt`) and end
+    the Ctrl-C."""
+    if _keep_on_interrupt is not None and run_dir.resolve() == _keep_on_interrupt.resolve():
+        try:
+            (run_dir / INCOMPLETE).write_text(
+                "This run was interrupted (Ctrl-C) before it finished; the files in this folder "
+                "may be from an earlier run or incomplete.\n", encoding="utf-8")
+        except OSError:
+            pass
+        _interrupted(f"the run folder {run_dir} held files before this run; it is kept and "
+                     f"marked {INCOMPLETE}")
+    shutil.rmtree(run_dir, ignore_errors=True)
+    _interrupted(f"nothing was kept; the unfinished run folder {run_dir} was removed")
+
+
+# --------------------------------------------------------------------------- help and list
+def _defaults() -> dict:
+    """The top-level defaults of ``conf/config.yaml`` and its default choices of groups."""
+    conf = yaml.safe_load((CONF_DIR / "config.yaml").read_text(encoding="utf-8")) or {}
+    for item in conf.get("defaults") or []:
+        if isinstance(item, dict):
+            conf.update({k: v for k, v in item.items() if not str(k).startswith("override")})
+    return conf
+
+
+def _columns(rows: list[tuple[str, str]], width: int = 24) -> list[str]:
+    return [f"  {left:<{width - 1}} {right}".rstrip() for left, right in rows]
+
+
+def _scenario_lines() -> list[str]:
+    return _columns(list(scenario_titles().items()))
+
+
+def usage() -> str:
+    """The text of ``python -m sim --help``."""
+    d = _defaults()
+    profiles = ", ".join(options("jobcenter"))
+    lines = [
+        "usage: python -m sim [scenario=NAME] [jobcenter=PROFILE] [KEY=VALUE ...]",
+        "       python -m sim -m scenario=NAME,NAME [KEY=VALUE ...]   several runs (multirun)",
+        "       python -m sim list                                     scenarios and profiles",
+        "",
+        "Simulates a scenario and the baseline (replications with common random numbers) and",
+        "writes the comparison to outputs/<scenario>/<profile>/<date_time>/; the link",
+        "outputs/<scenario>/<profile>/latest points to the newest run.",
+        "",
+        "Common overrides [default]:",
+        *_columns([
+            ("scenario=NAME", f"a scenario below [{d.get('scenario')}]"),
+            ("jobcenter=PROFILE", f"{profiles} [{d.get('jobcenter')}]"),
+            ("seed=N", f"base seed of every random stream [{d.get('seed')}]"),
+            ("horizon_days=N", f"measured days, after the warm-up [{d.get('horizon_days')}]"),
+            ("warmup_days=N|auto", "days simulated before measuring starts "
+                                   f"[{d.get('warmup_days')}]"),
+            ("replications=N|auto", "replications of each side; auto: until precise enough "
+                                    f"[{d.get('replications')}]"),
+            ("workers=N", f"processes side by side; 0: one per CPU core [{d.get('workers')}]"),
+            ("event_log=false", "leave out events.parquet"),
+            ("progress=false", "no progress lines on stderr"),
+            ("hydra.run.dir=DIR", "write the run folder to DIR"),
+            ("KEY.KEY=VALUE", "any value in conf/, e.g. "
+                              "model.groups.adp.no_show_share=0.1"),
+            ("mechanisms.NAME.KEY=V", "a mechanism's setting, e.g. "
+                                      "mechanisms.postponement.max_days=7"),
+        ]),
+        "",
+        "Scenarios (scenarios/):",
+        *_scenario_lines(),
+        "",
+        "Compare finished runs:   python -m sim.compare outputs/a1_flex/medium/latest [RUN_DIR ...]",
+        "Every key and its value: python -m sim --cfg job",
+        "Hydra's own options:     python -m sim --hydra-help",
+        "More: README.md, docs/mechanisms.md",
+    ]
+    return "\n".join(lines)
+
+
+def list_text() -> str:
+    """The text of ``python -m sim list``."""
+    return "\n".join(["Scenarios (scenarios/; run one with python -m sim scenario=NAME):",
+                      *_scenario_lines(),
+                      "",
+                      "Jobcenter profiles (conf/jobcenter/; choose one with jobcenter=NAME): "
+                      + ", ".join(options("jobcenter"))])
+
+
+def check_bare_words(argv: list[str]) -> None:
+    """Fail in one line on an argument that is not ``key=value`` nor a Hydra flag, suggesting
+    ``scenario=`` or ``jobcenter=`` where the word is (close to) one of their names."""
+    after_flag = False
+    for arg in argv:
+        if after_flag or arg.startswith("-") or "=" in arg:
+            after_flag = arg in _FLAGS_WITH_VALUE
+            continue
+        for key, valid in (("scenario", list(scenario_titles())),
+                           ("jobcenter", options("jobcenter"))):
+            close = [arg] if arg in valid else difflib.get_close_matches(arg, valid, n=1)
+            if close:
+                raise ConfigError(f"'{arg}' is not a key=value override; did you mean "
+                                  f"{key}={close[0]}?")
+        raise ConfigError(f"'{arg}' is not a key=value override; arguments are overrides such as "
+                          "scenario=a1_flex seed=7 (python -m sim --help lists them)")
+
+
+# --------------------------------------------------------------------------- output folders
+def _last_value(argv: list[str], key: str) -> str | None:
+    """The value of the last ``key=value`` (or ``+key=``, ``++key=``) argument, or None."""
+    value = None
+    for arg in argv:
+        k, sep, v = arg.partition("=")
+        if sep and k.lstrip("+") == key:
+            value = v
+    return value
+
+
+def _fixed_part(value: str) -> Path:
+    """The part of a Hydra folder setting before its first interpolation (``${now:...}``)."""
+    return Path(value.split("${", 1)[0] or ".")
+
+
+def check_output_folders(argv: list[str], cfg=None) -> None:
+    """Fail in one line when the run folder (a sweep's folder for ``-m``) or the baseline cache
+    cannot be written: before anything is simulated, rather than as a traceback."""
+    from .experiment import check_cache_dir
+    from .output import writable_problem
+
+    global _keep_on_interrupt
+    sweep = any(a in ("-m", "--multirun") for a in argv)
+    key = "hydra.sweep.dir" if sweep else "hydra.run.dir"
+    given = _last_value(argv, key)
+    if given is not None:
+        folder = _fixed_part(given)
+    elif sweep:
+        folder = Path("multirun")
+    else:
+        folder = Path("outputs") / cfg.scenario / cfg.jobcenter.name if cfg else Path("outputs")
+    problem = writable_problem(folder)
+    if problem:
+        raise ConfigError(f"the run folder {folder} cannot be written: {problem}; give a writable "
+                          f"one with {key}=DIR")
+    if not sweep and given is not None and "${" not in given and folder.is_dir() \
+            and any(folder.iterdir()):
+        _keep_on_interrupt = folder.absolute()
+    if cfg is None or not cfg.jobcenter.is_composite:    # composite runs use no cache
+        check_cache_dir()
+
+
 def _task(cfg) -> None:
     """Hydra task: validate, simulate, write the run directory."""
     from hydra.core.hydra_config import HydraConfig
 
+    hc = HydraConfig.get()
+    run_dir = Path(hc.runtime.output_dir)
+    try:
+        _run(cfg, hc, run_dir)
+    except KeyboardInterrupt:
+        _abandon(run_dir)
+
+
+def _latest(hc, run_dir: Path) -> None:
+    """Point ``latest`` beside a single run's folder at it, where Hydra chose the folder
+    (``outputs/<scenario>/<profile>/<date_time>``); print the link."""
+    from hydra.types import RunMode
+
+    from .output import point_latest
+
+    chosen = any(o.split("=", 1)[0].lstrip("+") == "hydra.run.dir" for o in hc.overrides.hydra)
+    if hc.mode != RunMode.RUN or chosen:
+        return
+    link = point_latest(run_dir)
+    if link is not None:
+        try:
+            link = link.relative_to(Path.cwd())
+        except ValueError:
+            pass
+        print(f"latest run: {link}")
+
+
+def _run(cfg, hc, run_dir: Path) -> None:
+    """Validate, simulate and write the run directory (the body of :func:`_task`)."""
     from .experiment import baseline_config, run_experiment, summary_lines, write_experiment
     from .progress import ProgressBar
 
-    hc = HydraConfig.get()
     try:
         sim_cfg, description = apply_scenario(cfg, list(hc.overrides.task))
         base_cfg, base_description = baseline_config(cfg, list(hc.overrides.task))
     except ConfigError as exc:
         fail(str(exc))
-    run_dir = Path(hc.runtime.output_dir)
     label = f"{sim_cfg.scenario} / {sim_cfg.jobcenter.name}"
     if sim_cfg.jobcenter.is_composite:
         _run_country(sim_cfg, description, run_dir, label)
+        _latest(hc, run_dir)
         return
     try:
         check_buildable(sim_cfg)        # a -m sweep's point is composed only here
@@ -51,6 +258,7 @@ def _task(cfg) -> None:
     except ConfigError as exc:
         fail(str(exc))
     metrics = write_experiment(run_dir, exp)
+    (run_dir / INCOMPLETE).unlink(missing_ok=True)      # left by an earlier, interrupted run
     share = metrics["talks_on_time_share"]
     print(f"{label}: {metrics['citizens_simulated']:,} citizens, "
           f"{metrics['talks_held']:,} talks held"
@@ -61,6 +269,7 @@ def _task(cfg) -> None:
     for line in summary_lines(exp):
         print(line)
     print(f"results: {run_dir}")
+    _latest(hc, run_dir)
 
 
 def _run_country(cfg, description: dict, run_dir: Path, label: str) -> None:
@@ -80,6 +289,7 @@ def _run_country(cfg, description: dict, run_dir: Path, label: str) -> None:
     except ConfigError as exc:
         fail(str(exc))
     rows = write_national(run_dir, cfg, result, description)
+    (run_dir / INCOMPLETE).unlink(missing_ok=True)
     targets = [r for r in rows if r["tolerance_kind"] != "comparison"]
     passed = sum(r["passed"] for r in targets)
     print(f"{label}: {result['jobcenters']} jobcenters ({result['members']} simulated), "
@@ -102,16 +312,39 @@ def check_buildable(cfg) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Validate the command line, then hand the run to Hydra."""
+    """Validate the command line and the output folders, then hand the run to Hydra."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if any(a in ("-h", "--help", "help") for a in argv):
+        print(usage())
+        return
+    if argv == ["list"]:
+        print(list_text())
+        return
     try:
+        _main(argv)
+    except KeyboardInterrupt:
+        _interrupted("the run had not started; nothing was written")
+
+
+def _main(argv: list[str]) -> None:
+    from . import output
+
+    try:
+        check_bare_words(argv)
         if not any(a in _HYDRA_FLAGS or a.split("=")[0] in _HYDRA_FLAGS for a in argv):
-            check_buildable(compose(argv)[0])
+            cfg = compose(argv)[0]
+            check_buildable(cfg)
+            check_output_folders(argv, cfg)
         else:                       # e.g. a -m sweep: Hydra composes each run
             check_keys_only(argv)
+            if not any(a.split("=")[0] in _NO_RUN_FLAGS for a in argv):
+                check_output_folders(argv)
     except ConfigError as exc:
         fail(str(exc))
     import hydra
 
-    sys.argv = [sys.argv[0], *hydra_overrides(argv)]
+    output.COMMAND = argv
+    logging = [] if any(a.split("=")[0].lstrip("+") == "hydra/job_logging" for a in argv) \
+        else [_NO_FILE_LOG]
+    sys.argv = [sys.argv[0], *hydra_overrides(argv), *logging]
     hydra.main(config_path=str(CONF_DIR), config_name="config", version_base="1.3")(_task)()

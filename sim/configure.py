@@ -90,16 +90,42 @@ def _leaf_paths(tree: dict, prefix: str = "") -> list[str]:
     return out
 
 
+def read_yaml(path: Path, what: str = "file") -> Any:
+    """The parsed YAML file ``path`` (an empty file gives ``{}``); a syntax error is a one-line
+    ConfigError naming the file, the line and the column (counted from 1) and the problem."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problem = getattr(exc, "problem", None) or getattr(exc, "context", None) \
+            or str(exc).strip().splitlines()[0]
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise ConfigError(f"{what} {path.name} is not valid YAML{where}: {problem}") from None
+
+
+def scenario_titles() -> dict[str, str]:
+    """Each scenario's name and the title in its description (for ``--help`` and ``list``); a
+    file that cannot be read gets the reason instead of a title."""
+    titles = {}
+    for name in scenarios():
+        try:
+            data = read_yaml(SCENARIO_DIR / f"{name}.yaml", "scenario file")
+        except (ConfigError, OSError) as exc:
+            titles[name] = f"(cannot be read: {exc})"
+            continue
+        description = data.get("description") if isinstance(data, dict) else None
+        title = description.get("title") if isinstance(description, dict) else None
+        titles[name] = " ".join(str(title).split()) if title else ""
+    return titles
+
+
 def load_scenario(name: str) -> dict[str, Any]:
     """The scenario file as a dictionary with ``description``, ``mechanisms`` and ``changes``."""
     valid = scenarios()
     if name not in valid:
         raise _unknown("scenario", str(name), valid)
     path = SCENARIO_DIR / f"{name}.yaml"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"scenario file {path.name} is not valid YAML: {exc}".splitlines()[0])
+    data = read_yaml(path, "scenario file")
     if not isinstance(data, dict):
         raise ConfigError(f"scenario file {path.name} must hold a mapping")
     for key in data:

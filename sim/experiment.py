@@ -178,6 +178,19 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get(CACHE_ENV) or Path("outputs") / ".baseline_cache")
 
 
+def check_cache_dir(root: Path | str | None = None) -> None:
+    """Fail in one line, before anything is simulated, when the baseline cache (``root``, by
+    default :func:`default_cache_dir`) cannot be written."""
+    from .output import writable_problem
+    from .schema import ConfigError
+
+    root = Path(root or default_cache_dir())
+    problem = writable_problem(root)
+    if problem:
+        raise ConfigError(f"the baseline cache {root} cannot be written: {problem}; set "
+                          f"{CACHE_ENV}=DIR to a writable folder")
+
+
 # --------------------------------------------------------------------------- records
 def _jsonable(x: Any) -> Any:
     """Plain JSON types: numpy scalars to Python, NaN to None, tuples to lists."""
@@ -564,7 +577,8 @@ def run_experiment(cfg: SimConfig, description: dict, base_cfg: SimConfig | None
                     jobs.append(("b", base_quiet))
                 for side, c in jobs:
                     if n_workers > 1:
-                        pool = pool or ProcessPoolExecutor(max_workers=n_workers)
+                        pool = pool or ProcessPoolExecutor(max_workers=n_workers,
+                                                           initializer=ignore_interrupt)
                         futures[(side, i)] = pool.submit(simulate_record, c, i)
             new_scen, new_base = {}, {}
             for i in reps:
@@ -605,6 +619,10 @@ def run_experiment(cfg: SimConfig, description: dict, base_cfg: SimConfig | None
                 del scen[state.replications:]
                 del base[state.replications:]
                 break
+    except KeyboardInterrupt:
+        if pool is not None:
+            stop_workers(pool)
+        raise
     finally:
         if pool is not None:
             pool.shutdown()
@@ -617,6 +635,29 @@ def run_experiment(cfg: SimConfig, description: dict, base_cfg: SimConfig | None
                   "reused": reused, "simulated": len(scen) - reused}
     return Experiment(cfg, description, base_cfg, base_description, scen, base, first_result,
                       state, warmup, cache_info, n_workers, time.perf_counter() - t0)
+
+
+def ignore_interrupt() -> None:
+    """Worker initializer: Ctrl-C reaches the whole process group; the main process alone
+    handles it (:func:`stop_workers`), so workers print no tracebacks of their own."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def stop_workers(pool: ProcessPoolExecutor) -> None:
+    """On Ctrl-C: drop the replications not yet started and end those running at once rather
+    than after their replication. The executor has no public way to end its workers before
+    Python 3.14 (``terminate_workers``); its ``_processes`` is used where that is missing."""
+    if hasattr(pool, "terminate_workers"):
+        pool.terminate_workers()
+        return
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # shutdown clears it
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join()
 
 
 def _log_replication(log, label, cfg, i, srec, brec, cached, state, same,

@@ -23,7 +23,7 @@ from .config import JobcenterProfile, SimConfig
 from .configure import CONF_DIR
 from .schema import ConfigError, build
 
-MAIN_GROUPS = {              # the calibration's group aggregates (parameters.md sections 5-6)
+MAIN_GROUPS = {              # the calibration's group aggregates (VIVE20 table 5.4)
     "adp": ("adp",),
     "cash_benefit": ("kth_job_ready", "kth_activity_ready"),
     "sickness": ("sdp_cat1", "sdp_cat2", "sdp_cat3", "job_clarification"),
@@ -212,12 +212,19 @@ def run_national(cfg: SimConfig, replications: int = 1, workers: int = 0,
             if progress:
                 progress(done / len(jobs))
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        from .experiment import ignore_interrupt, stop_workers
+
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=ignore_interrupt)
+        try:
             for i, out in zip(order, pool.map(run_member, [jobs[i] for i in order])):
                 outputs[i] = out
                 done += 1
                 if progress:
                     progress(done / len(jobs))
+        except KeyboardInterrupt:        # Ctrl-C: the workers end at once, without tracebacks
+            stop_workers(pool)
+            raise
+        pool.shutdown()
     per_rep = []
     for r in range(replications):
         reps = [o for o in outputs if o is not None and o["replication"] == r]

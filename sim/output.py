@@ -30,6 +30,58 @@ os.umask(_UMASK)
 PACKAGES = ("simpy", "numpy", "scipy", "pandas", "matplotlib", "hydra-core", "omegaconf",
             "pyarrow", "pyyaml")
 
+COMMAND: list[str] | None = None
+"""The arguments as the user gave them (set by :mod:`sim.cli`, which hands Hydra a rewritten
+``sys.argv``); None: ``sys.argv[1:]``. ``run_info.json`` records them as the command."""
+
+LATEST = "latest"
+"""Name of the link beside a run folder to the newest run of the same scenario and profile."""
+
+
+def writable_problem(folder: Path | str) -> str | None:
+    """Why files could not be written in ``folder``, or None when they can.
+
+    A folder that does not exist yet is judged by the nearest folder above it that does (where
+    it would be created). The check creates and removes an empty folder there, so it sees
+    read-only and virtual file systems (``/proc``) as well as permissions; it leaves nothing
+    behind.
+    """
+    folder = Path(folder).absolute()
+    existing = folder
+    while not existing.exists():
+        if existing.parent == existing:
+            break
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is a file, not a folder"
+    try:
+        probe = tempfile.mkdtemp(prefix=".write-check-", dir=existing)
+        os.rmdir(probe)
+    except OSError as exc:
+        return f"cannot create anything in {existing} ({exc.strerror or exc})"
+    return None
+
+
+def point_latest(run_dir: Path | str) -> Path | None:
+    """Make ``<parent of run_dir>/latest`` a relative link to ``run_dir``, replacing an older
+    link atomically. Returns the link, or None where no link could be made (a file system
+    without symbolic links, or a real file or folder of that name, which is left alone)."""
+    run_dir = Path(run_dir)
+    link = run_dir.parent / LATEST
+    if link.exists() and not link.is_symlink():
+        return None
+    tmp = run_dir.parent / f".{LATEST}.{os.getpid()}.tmp"
+    try:
+        if tmp.is_symlink():
+            tmp.unlink()
+        os.symlink(run_dir.name, tmp, target_is_directory=True)
+        os.replace(tmp, link)
+    except OSError:
+        if tmp.is_symlink():
+            tmp.unlink()
+        return None
+    return link
+
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     """Call ``write(tmp)`` on a temporary file in ``path``'s folder, then rename it to ``path``."""
@@ -107,7 +159,8 @@ def write_run(run_dir: Path, result: RunResult, description: dict, extra_info: d
         "git_revision": git_revision(),
         "packages": package_versions(),
         "platform": platform.platform(),
-        "command": " ".join(["python -m sim", *sys.argv[1:]]),
+        "command": " ".join(["python -m sim", *(sys.argv[1:] if COMMAND is None
+                                                 else COMMAND)]),
         "wall_seconds": result.wall_seconds,
         **(extra_info or {}),
     }

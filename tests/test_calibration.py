@@ -1,4 +1,4 @@
-"""The national baseline reproduces the 2013 figures (parameters.md section 6).
+"""The national baseline reproduces the 2013 figures (docs/sources.md, calibration targets).
 
 Runs the documented scaled-down country (``jobcenter=national_sample``: one simulated jobcenter
 per profile, weighted to the 94 jobcenters) over three replications and asserts that the mean of
@@ -31,7 +31,7 @@ def test_every_qb14_target_has_a_calibration_row(national):
     assert set(rows) == {t.id for t in load_targets()}
     assert len(rows) == 45
     ids = set(rows)
-    # the 18 targets of parameters.md section 6 and those of the time budget, timeliness and
+    # the 18 targets of docs/sources.md and those of the time budget, timeliness and
     # offers (QB14 section 2, VIVE20 section 5.3)
     assert {"line_indirect_casework", "line_admin_around_casework",
             "line_general_administration", "line_meetings_training_breaks",
