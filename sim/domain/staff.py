@@ -307,22 +307,41 @@ class StaffPool(AppointmentBook):
         self._day = day + 1
         self.env.timeout(1.0).callbacks.append(self._desk_hours_end)
 
+    def _duty_desk(self, k: int, present, appt, desk, counts) -> list[float]:
+        """Minutes of the shared caseload's ``k`` unplanned contacts today given to each member:
+        one at a time to the member present with most time left after their own citizens'
+        contacts and call-backs (the first of equals), as a duty desk passes calls on."""
+        each = self.shared_minutes / self.shared_rate          # minutes per contact
+        free = []
+        for m in range(self.n):
+            if not present[m]:
+                free.append(-math.inf)
+                continue
+            own = self.callbacks[m]
+            if counts is not None and counts[m] and self.contact_rate[m] > 0:
+                own += counts[m] * self.contact_minutes[m] / self.contact_rate[m]
+            free.append(appt[m] + desk[m] - own)
+        given = [0.0] * self.n
+        for _ in range(k):
+            m = free.index(max(free))
+            given[m] += each
+            free[m] -= each
+        return given
+
     def _work_day(self, day, counters, log, name, st):
         present = self.present[day]
         appt, desk = self.appt[day], self.desk[day]
         n_present = sum(present)
-        # unplanned contacts per member today (Poisson); the shared caseload's rate is split
-        # among the members present
+        # unplanned contacts per member today (Poisson) from the member's own citizens; those of
+        # a shared caseload go to the duty desk, which hands each to the member with most time
         rates = self.contact_rate
-        share = self.shared_rate / n_present if n_present else 0.0
-        if share:
-            rates = [r + share if p else r for r, p in zip(rates, present)]
-        if any(rates):
-            counts = self._contact_draws.poisson_counts(rates)
-            shared_rate_each = share
-            shared_minutes_each = self.shared_minutes / n_present if n_present else 0.0
-        else:
-            counts = None
+        counts = self._contact_draws.poisson_counts(rates) if any(rates) else None
+        duty = None
+        shared_count = 0
+        if self.shared_rate > 0.0 and n_present:
+            shared_count = self._contact_draws.poisson_counts([self.shared_rate])[0]
+            if shared_count:
+                duty = self._duty_desk(shared_count, present, appt, desk, counts)
         # work arriving today that is not tied to a member's own citizens: shared out
         arriving = dict(self.daily_background) if self.daily_background else {}
         if n_present and self.registrations:
@@ -383,9 +402,11 @@ class StaffPool(AppointmentBook):
             # reached on its day is counted as unmet demand
             new = 0.0
             if counts is not None and counts[m]:
-                rate = contact_rate[m] + shared_rate_each
+                rate = contact_rate[m]
                 if rate > 0:
-                    new = counts[m] * (contact_minutes[m] + shared_minutes_each) / rate
+                    new = counts[m] * contact_minutes[m] / rate
+            if duty is not None:
+                new += duty[m]
             back = callbacks[m]
             if new or back:
                 want = back + new
@@ -446,8 +467,9 @@ class StaffPool(AppointmentBook):
                     contact_minutes_total)
         if unmet_contact_total:
             counters.unmet_minutes["unplanned_contact"] += unmet_contact_total
-        if counts is not None and self.phone_duty is not None:
-            self.phone_duty.hand_in("phone_duty", sum(counts) * self.phone_duty_minutes)
+        if (counts is not None or shared_count) and self.phone_duty is not None:
+            calls = (sum(counts) if counts is not None else 0) + shared_count
+            self.phone_duty.hand_in("phone_duty", calls * self.phone_duty_minutes)
         if elastic_total:
             counters.work(st, self.elastic_activity, elastic_total, name)
         counters.available_minutes[st] += available
