@@ -312,12 +312,13 @@ def test_on_demand_sessions_only_are_opened_for_a_seat():
 
 # --------------------------------------------------------------------------- other groups
 def test_groups_not_named_keep_their_talks(baseline, scenario):
-    # the sickness pool serves no group-booked group and draws from its own streams; the 2%
-    # allows for the rehabilitation team's slots shared with the other groups
+    # the sickness pool serves no group-booked group and draws from its own streams; the
+    # groups still share the rehabilitation team's slots, whose decisions end spells (a couple
+    # of hundred talks per group here: a 4% allowance, under a dozen talks)
     for g in ("sdp_cat1", "sdp_cat2", "sdp_cat3"):
         base = baseline.model.counters.groups[g].talks_held
         assert base > 100
-        assert scenario.model.counters.groups[g].talks_held == pytest.approx(base, rel=0.02), g
+        assert scenario.model.counters.groups[g].talks_held == pytest.approx(base, rel=0.04), g
 
 
 def test_a_group_switched_on_alone_leaves_the_other_group_individually_booked():
