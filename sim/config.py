@@ -621,6 +621,12 @@ class ModelParams:
 
 
 # --------------------------------------------------------------------------- the whole run
+EFFECT_SCALES = {"none": 0.0, "low": 0.5, "literature": 1.0, "high": 1.5}
+"""``effects=``: the factor on every spell effect's log hazard ratio (:mod:`sim.domain.effects`).
+``none`` compares capacity only; ``low`` and ``high`` take half and one and a half times the point
+estimates (the studies' own confidence intervals are not used; docs/effects.md)."""
+
+
 @dataclass
 class SimConfig:
     """Everything one run needs; built from the resolved Hydra config by :func:`load`."""
@@ -640,12 +646,15 @@ class SimConfig:
     min_replications: int = positive(3)
     workers: int = nonneg(0)              # processes for replications; 0: one per CPU core
     mechanisms: dict[str, Any] = field(default_factory=dict)   # name -> its validated Config
+    effects: str = "literature"           # size of service's effects on duration (EFFECT_SCALES)
 
     def validate(self, path: str) -> None:
         from .mechanisms import build_configs
 
         self.mechanisms = build_configs(self.mechanisms)
         _check_run_control(self)
+        if self.effects not in EFFECT_SCALES:
+            raise ConfigError(f"'effects' = {self.effects!r}; valid: {', '.join(EFFECT_SCALES)}")
         if self.jobcenter.is_composite:
             return                       # each member is validated when it is built
         groups = set(self.jobcenter.groups)
