@@ -574,6 +574,93 @@ class OfferCosts:
 
 
 @dataclass
+class TalkEffect:
+    """A talk raises the hazard of leaving to a job by ``job_hazard_ratio`` for ``window_days``
+    after it; a talk within the window of the last extends the window (it does not compound).
+    A phone talk counts ``phone_weight`` of an individual meeting, a group-course session
+    ``group_session_weight`` (weights scale the log hazard ratio)."""
+
+    job_hazard_ratio: float = positive(1.0)
+    window_days: float = positive(42.0)
+    phone_weight: float = probability(1.0)
+    group_session_weight: float = probability(0.0)
+
+
+@dataclass
+class OfferEffect:
+    """An offer of one kind: the job hazard is ``lock_in_hazard_ratio`` times as high while it
+    runs, and ``post_hazard_ratio`` times as high for ``post_days`` after it ends."""
+
+    lock_in_hazard_ratio: float = positive(1.0)
+    post_hazard_ratio: float = positive(1.0)
+    post_days: float = nonneg(0.0)
+
+
+@dataclass
+class HealthWait:
+    """A wait for an assessment in the health system: in ``share`` of the spells of ``groups``
+    it starts ``after_days`` into the spell and lasts an exponential time of mean ``mean_days``;
+    meanwhile the job hazard is ``job_hazard_ratio`` times as high."""
+
+    groups: list[str] = field(default_factory=list)
+    share: float = probability(0.0)
+    after_days: float = nonneg(0.0)
+    mean_days: float = nonneg(0.0)
+    job_hazard_ratio: float = positive(1.0)
+
+    def validate(self, path: str) -> None:
+        for g in self.groups:
+            if g not in GROUPS:
+                raise ConfigError(f"'{path}.groups' names unknown group '{g}'; valid: "
+                                  + ", ".join(GROUPS))
+
+
+EXPOSURES = ("talk", "offer_company", "offer_guidance", "post_company", "post_guidance",
+             "health_wait")
+"""The kinds of service whose time share a job spell's hazard responds to (docs/effects.md)."""
+
+
+@dataclass
+class EffectReference:
+    """The share of job-spell days under each kind of service in the calibrated baseline (the
+    service the spell lengths were observed under; derived, ``python -m sim.effects``)."""
+
+    talk: float = probability(0.0)
+    offer_company: float = probability(0.0)
+    offer_guidance: float = probability(0.0)
+    post_company: float = probability(0.0)
+    post_guidance: float = probability(0.0)
+    health_wait: float = probability(0.0)
+
+
+@dataclass
+class SpellEffectSizes:
+    """How service changes the time to a job (:mod:`sim.domain.effects`): the size of each
+    effect and the baseline's service it is measured from. Neutral by default."""
+
+    talks: TalkEffect = field(default_factory=TalkEffect)
+    company_based_offers: OfferEffect = field(default_factory=OfferEffect)
+    guidance_offers: OfferEffect = field(default_factory=OfferEffect)
+    health_wait: HealthWait = field(default_factory=HealthWait)
+    reference: dict[str, EffectReference] = field(default_factory=dict)
+
+    def validate(self, path: str) -> None:
+        for g in self.reference:
+            if g not in GROUPS:
+                raise ConfigError(f"unknown benefit group '{path}.reference.{g}'; valid groups: "
+                                  + ", ".join(GROUPS))
+
+    @property
+    def neutral(self) -> bool:
+        """True if no effect changes any hazard (every ratio 1)."""
+        t, c, g, w = self.talks, self.company_based_offers, self.guidance_offers, self.health_wait
+        return (t.job_hazard_ratio == 1.0 and c.lock_in_hazard_ratio == 1.0
+                and c.post_hazard_ratio == 1.0 and g.lock_in_hazard_ratio == 1.0
+                and g.post_hazard_ratio == 1.0
+                and (w.job_hazard_ratio == 1.0 or w.share == 0.0 or not w.groups))
+
+
+@dataclass
 class StaffType:
     """A kind of staff the model schedules: its name for people and its wage cost.
 
@@ -604,6 +691,7 @@ class ModelParams:
     reentry: dict[str, Reentry]
     costs: Costs
     offer_costs: OfferCosts = field(default_factory=OfferCosts)
+    effects: SpellEffectSizes = field(default_factory=SpellEffectSizes)
 
     def validate(self, path: str) -> None:
         for st in BASELINE_STAFF_TYPES:

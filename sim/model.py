@@ -22,9 +22,10 @@ from typing import Callable
 import simpy
 
 from . import mechanisms
-from .config import GROUPS, SimConfig
+from .config import EFFECT_SCALES, GROUPS, SimConfig
 from .domain.booking import AppointmentBooking, CaseworkerBooks, NoBookingWork
 from .domain.caseload import FixedCaseload
+from .domain.effects import ServiceEffects
 from .domain.extra_talks import ExtraBooking, ExtraRound, ExtraTalks
 from .domain.offers import InHouseOffers
 from .domain.population import SpellPlan, SpellPlanner
@@ -175,6 +176,7 @@ class Model:
                                  cfg.jobcenter.rehab_team_case_slots_per_meeting)
         for g in cfg.model.groups:
             self.services[g] = self._group_services(g, meetings)
+        self._install_effects()
         for name, settings in cfg.mechanisms.items():
             mechanisms.module(name).install(settings, self)
         for sv in self.services.values():
@@ -272,6 +274,27 @@ class Model:
                                               self.spells, unmet)
                            if rules.reassessment_after_days else NoReassessment())
         return sv
+
+    def _install_effects(self) -> None:
+        """The spell effects of every group (none when ``effects=none`` or every effect is
+        neutral: then no hook runs and spells end as drawn)."""
+        cfg = self.cfg
+        sizes = cfg.model.effects
+        scale = EFFECT_SCALES[cfg.effects]
+        if scale == 0.0 or sizes.neutral:
+            return
+        components = []
+        for g, sv in self.services.items():
+            fx = ServiceEffects(g, sizes, scale, self.spells, self.planner, self.streams,
+                                self.counters.groups[g], self.warmup, self.horizon)
+            fx.install(sv.effects)
+            components.append(fx)
+        alive = self.alive
+
+        def count_open_spells():
+            for fx in components:
+                fx.finish(alive.values())
+        self.at_finish.append(count_open_spells)
 
     # ------------------------------------------------------------------ citizens
     def new_citizen(self, group: str, plan: SpellPlan, elapsed: float, visitation: bool):

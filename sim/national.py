@@ -19,7 +19,7 @@ from typing import Callable
 import numpy as np
 import yaml
 
-from .config import JobcenterProfile, SimConfig
+from .config import EXPOSURES, JobcenterProfile, SimConfig
 from .configure import CONF_DIR
 from .schema import ConfigError, build
 
@@ -172,7 +172,10 @@ def aggregate(outputs: list[dict], horizon_days: int, available_hours: float,
                                ("in_person_talks", row["in_person_talks"]),
                                ("in_person_minutes", in_person_minutes),
                                ("offer_days_active", row["offer_days_active"]),
-                               ("stock_days", row["mean_stock"] * horizon_days)):
+                               ("stock_days", row["mean_stock"] * horizon_days),
+                               ("job_spell_days", row.get("job_spell_days", 0.0)),
+                               *((f"exposure_{k}", row.get(f"exposure_{k}", 0.0))
+                                 for k in EXPOSURES)):
                 g[key] = g.get(key, 0.0) + w * (value or 0.0)
     for g in group.values():
         tot["talks"] += g["talks_held"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .config import BASELINE_STAFF_TYPES, EXIT_DESTINATIONS, GROUPS
+from .config import BASELINE_STAFF_TYPES, EXIT_DESTINATIONS, EXPOSURES, GROUPS
 from .costs import cost_lines, hour_rate_dkk, hour_rates_dkk, offer_running_cost_dkk, total_dkk
 from .model import RunResult
 
@@ -100,6 +100,9 @@ def group_rows(result: RunResult) -> list[dict]:
             "mean_spell_days_little": little_spell_days(gc, horizon),
             "spells_completed": len(gc.completed_spell_days),
             "mean_completed_spell_days": _mean(gc.completed_spell_days),
+            # the spell effects' exposure: job-spell days, and of them under each service
+            "job_spell_days": gc.exposure["days"],
+            **{f"exposure_{k}": gc.exposure[k] for k in EXPOSURES},
         })
         rows.append(row)
     return rows

@@ -238,6 +238,8 @@ class ExtraTalks:
         self.counters.work(st, "extra_talk", b.talk, pool.name)
         self.counters.work(st, "extra_talk_casework", b.minutes - b.talk)
         gc.extra_talks_held += 1
+        for effect in c.services.effects.extra_talk_held:
+            effect(c, day, b.phone)
         if self.log.enabled:
             self.log.add(c.id, c.group, "extra_talk", day, day + b.minutes / 1440.0,
                          pool.labels[m], b.minutes)

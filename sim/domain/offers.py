@@ -118,7 +118,8 @@ class InHouseOffers:
             c.offer_had = True
             if t + duration > now:                # running at t0
                 c.offer_start, c.offer_end = t, t + duration
-                if s.random() < self.company_share and self.follow_up > 0:
+                c.offer_company = s.random() < self.company_share
+                if c.offer_company and self.follow_up > 0:
                     left = min(t + duration, end) - now
                     self.consultants.add_background(None, "offer_follow_up",
                                                     self.follow_up * max(left, 0.0) / 7.0)
@@ -215,6 +216,7 @@ class InHouseOffers:
                 c.offer_had = True
                 gc.first_offer_days.append(day - c.spell_start)
             c.offer_start, c.offer_end = day, day + duration
+            c.offer_company = company
             if c.offer_end < c.offer_day:
                 c.offer_day = c.offer_end
             if company and self.follow_up > 0:
@@ -222,7 +224,7 @@ class InHouseOffers:
                 self.consultants.add_background(None, "offer_follow_up",
                                                 self.follow_up * runs / 7.0)
             for effect in effects:
-                effect(c, day, day - now)
+                effect(c, day, day - now, company)
             self.spells.wake(c, c.offer_day)
 
         def done(t: float):

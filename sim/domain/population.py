@@ -30,6 +30,7 @@ class SpellPlan:
     to: str                # "exit" or the group transferred into
     destination: str       # exit destination when to == "exit"
     via_rehab_team: bool
+    limit_u: float = 1.0   # the draw that decides the duration limit's outcome (apply_limit)
 
 
 class SpellPlanner:
@@ -68,18 +69,29 @@ class SpellPlanner:
                 self.streams.generator(f"spell_length/{group}/{name}"), route.mean_months,
                 route.sd_months)
         length = lengths.next()
-        return self._apply_limit(group, name, route, length, s_limit.random())
+        return self.apply_limit(group, name, route, length, s_limit.random())
 
-    def _apply_limit(self, group, name, route, length, u) -> SpellPlan:
+    def apply_limit(self, group: str, name: str, route: ExitRoute, length: float,
+                    u: float) -> SpellPlan:
+        """The plan of a spell of ``length`` days drawn on route ``name``, with the rulebook's
+        duration limit applied (``u``: the uniform draw that decides the limit's outcome)."""
         lim = self._limits[group]
         if lim is not None and length > lim.days:
             if u < lim.share:
                 if lim.to == "other":
-                    return SpellPlan(lim.days, "limit", "exit", "other", False)
-                return SpellPlan(lim.days, "limit", lim.to, "other", False)
+                    return SpellPlan(lim.days, "limit", "exit", "other", False, u)
+                return SpellPlan(lim.days, "limit", lim.to, "other", False, u)
             if lim.otherwise == "exit":
-                return SpellPlan(lim.days, "limit", "exit", "other", False)
-        return SpellPlan(length, name, route.to, route.destination, route.via_rehab_team)
+                return SpellPlan(lim.days, "limit", "exit", "other", False, u)
+        return SpellPlan(length, name, route.to, route.destination, route.via_rehab_team, u)
+
+    def routes_of(self, group: str) -> list[tuple[str, ExitRoute]]:
+        """The group's exit routes (name, route), in the configuration's order."""
+        return self._routes[group]
+
+    def limit_of(self, group: str):
+        """The rulebook's duration limit of the group (None: none)."""
+        return self._limits[group]
 
     def initial_stock(self, group: str, n: int, rehab_pipeline_days: float):
         """Draw ``n`` spells in progress at t0: a list of (SpellPlan, elapsed days).
@@ -113,7 +125,7 @@ class SpellPlanner:
         in_group[rehab & ~cut] += rehab_pipeline_days
         chosen = rng.choice(k, size=n, replace=True, p=in_group / in_group.sum())
         elapsed = rng.random(n) * in_group[chosen]
-        return [(self._apply_limit(group, routes[idx[c]][0], routes[idx[c]][1],
+        return [(self.apply_limit(group, routes[idx[c]][0], routes[idx[c]][1],
                                    float(lengths[c]), float(limit_u[c])), float(e))
                 for c, e in zip(chosen.tolist(), elapsed.tolist())]
 

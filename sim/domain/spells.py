@@ -36,7 +36,7 @@ class Citizen:
                  "offer_day", "reassess_day", "pool", "member", "last_talk_day", "talk",
                  "wake_at", "alarm", "next_spell", "tasks", "contact_rate", "contact_minutes",
                  "services", "extra_talk", "offer_deadline", "offer_next", "offer_start",
-                 "offer_end", "offer_pending", "offer_had")
+                 "offer_end", "offer_pending", "offer_had", "offer_company", "fx")
 
     def __init__(self, cid: int):
         self.id = cid
@@ -68,6 +68,8 @@ class Citizen:
         self.offer_end = INF
         self.offer_pending = False
         self.offer_had = False
+        self.offer_company = False          # the running (or last) offer is company-based
+        self.fx = None                      # a job spell's hazard clock (sim.domain.effects)
 
 
 class Alarm(Triggered):
@@ -133,6 +135,14 @@ class Spells:
         event now sets its alarm afresh, as interrupting a sleeping SimPy process would."""
         if day < c.wake_at and c.alarm is not None:
             c.alarm = Alarm(self, c, 0.0, URGENT)
+
+    def bring_forward(self, c: Citizen, day: float) -> None:
+        """Citizen ``c`` must act on ``day``, before its alarm (its spell's end came closer): the
+        alarm is set for that day directly (one event, where :meth:`wake` takes two)."""
+        if day < c.wake_at and c.alarm is not None:
+            c.wake_at = day
+            now = self.env.now
+            c.alarm = Alarm(self, c, day - now if day > now else 0.0)
 
     def alarm_rings(self, a: Alarm) -> None:
         """The citizen's alarm: start a spell, end one, or do what is due; then set the alarm."""
@@ -211,6 +221,8 @@ class Spells:
                 # it within that interval instead, so the next talk is not already overdue at t0
                 last = now - u * iv_then
             c.last_talk_day = last
+        for effect in sv.effects.spell_started:      # may move a job spell's end (effects)
+            effect(c, now)
         self.counters.change_stock(group, now, +1)
         if self.journal_minutes and spell_start == now:      # a case opened today
             self.case_support.hand_in("journalising", self.journal_minutes)
@@ -234,6 +246,8 @@ class Spells:
         c.tasks = []
         c.pool.leave(c.member, c.contact_rate, c.contact_minutes)
         c.services.offers.close(c, now)
+        for effect in c.services.effects.spell_ended:
+            effect(c, now)
         counters.change_stock(c.group, now, -1)
         gc.completed_spell_days.append(now - c.spell_start)
         plan = c.plan

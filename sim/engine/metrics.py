@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from ..config import EXIT_DESTINATIONS, GROUPS
+from ..config import EXIT_DESTINATIONS, EXPOSURES, GROUPS
 
 # Which part of the working-time budget an activity's minutes belong to (QB14 section 2 lines).
 ACTIVITY_CATEGORY = {
@@ -107,6 +107,10 @@ class GroupCounters:
     rehab_cases: int = 0
     rehab_wait_days: list[float] = field(default_factory=list)
     completed_spell_days: list[float] = field(default_factory=list)
+    # job-spell days in the measured window, and of them the days under each kind of service
+    # (EXPOSURES; a talk's days weighted by its weight): the spell effects' exposure
+    exposure: dict[str, float] = field(
+        default_factory=lambda: dict.fromkeys(("days", *EXPOSURES), 0.0))
 
     @property
     def exits_total(self) -> int:

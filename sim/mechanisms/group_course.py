@@ -437,6 +437,8 @@ class GroupCourses:
                 work(st, PREPARATION, self.preparation * len(teaching))
             for p in course.active:
                 p.last_attended = day
+                for effect in p.citizen.services.effects.session_attended:
+                    effect(p.citizen, day)
             course.taught[k] = teaching
             course.attended[k] = [p.citizen.id for p in course.active]
         else:
