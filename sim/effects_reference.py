@@ -19,10 +19,11 @@ import sys
 from .config import EXPOSURES, SimConfig
 
 
-def measured_reference(cfg: SimConfig, replications: int, workers: int = 0,
-                       progress=None) -> dict[str, dict[str, float]]:
-    """Share of job-spell days under each kind of service per group, over the members and
-    replications of the composite profile of ``cfg`` (weighted like the national figures)."""
+def measured_reference(cfg: SimConfig, replications: int, workers: int = 0, progress=None
+                       ) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+    """(share of job-spell days under each kind of service, job-spell days) per group, over the
+    members and replications of the composite profile of ``cfg`` (weighted like the national
+    figures; days summed over the replications)."""
     from .national import run_national
 
     out = run_national(cfg, replications=replications, workers=workers, progress=progress)
@@ -34,8 +35,8 @@ def measured_reference(cfg: SimConfig, replications: int, workers: int = 0,
             into = under.setdefault(g, dict.fromkeys(EXPOSURES, 0.0))
             for k in EXPOSURES:
                 into[k] += v.get(f"exposure_{k}", 0.0)
-    return {g: {k: under[g][k] / days[g] for k in EXPOSURES}
-            for g in days if days[g] > 0}
+    shares = {g: {k: under[g][k] / days[g] for k in EXPOSURES} for g in days if days[g] > 0}
+    return shares, days
 
 
 def reference_yaml(ref: dict[str, dict[str, float]]) -> str:
@@ -77,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    ref = measured_reference(cfg, reps)
+    ref, _ = measured_reference(cfg, reps)
     print(reference_yaml(ref))
     worst, gap = largest_gap(cfg, ref)
     print(f"# largest gap to the configured reference: {worst} {gap:.3f}", file=sys.stderr)

@@ -103,6 +103,8 @@ def group_rows(result: RunResult) -> list[dict]:
             # the spell effects' exposure: job-spell days, and of them under each service
             "job_spell_days": gc.exposure["days"],
             **{f"exposure_{k}": gc.exposure[k] for k in EXPOSURES},
+            "job_exits_effects": gc.exposure["exits"],
+            **{f"job_exits_{k}": gc.exposure[f"exits_{k}"] for k in EXPOSURES},
         })
         rows.append(row)
     return rows

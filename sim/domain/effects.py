@@ -49,6 +49,8 @@ if TYPE_CHECKING:
 
 INF = math.inf
 DAYS_PER_MONTH = 365.25 / 12
+MIN_CV = 0.01
+"""A job route whose lengths vary less than this (sd / mean) is left alone by the effects."""
 
 TalkHeld = Callable[..., None]
 """``f(citizen, booking, day, on_time)``: called after a mandated talk of the citizen was held on
@@ -156,11 +158,12 @@ class JobSpell:
     spell ends when it reaches ``target``. ``slots`` holds the service the citizen is under or
     will be, by slot (a talk's window, the running offer, its post-programme period, a health
     wait): ``[from, until, log hazard ratio, exposure kind, weight]``; only slots in use are
-    there, so that a spell with talks only walks one.
+    there, so that a spell with talks only walks one. ``entered``: the day the spell entered
+    the model (its start, or t0 for the initial stock).
     """
 
     __slots__ = ("plan", "limit_plan", "limit_end", "hz", "s0", "target", "t", "ht", "acc",
-                 "slots")
+                 "slots", "entered")
 
     def __init__(self, plan: "SpellPlan", limit_plan, limit_end: float, hz: CumulativeHazard,
                  s0: float, now: float):
@@ -173,6 +176,7 @@ class JobSpell:
         self.t = now
         self.ht = self.acc = hz.at(now - s0)    # no effect before the spell entered the model
         self.slots: dict[int, list] = {}
+        self.entered = now
 
 
 class ServiceEffects:
@@ -219,8 +223,21 @@ class ServiceEffects:
         self.k_offer = ("offer_company", "offer_guidance")      # exposure kinds
         self.k_post = ("post_company", "post_guidance")
         self.k_talk, self.k_wait = "talk", "health_wait"
-        self.routes = {name: r for name, r in planner.routes_of(group)}
-        self.limit = planner.limit_of(group)
+        # routes whose lengths spread (cv of at least MIN_CV): a route of (nearly) fixed
+        # length has no hazard to scale, and its spells end as drawn
+        self.routes = {name: r for name, r in planner.routes_of(group)
+                       if r.sd_months >= MIN_CV * r.mean_months}
+        lim = planner.limit_of(group)
+        self.limit_days = lim.days if lim is not None else INF
+        self.limit_share = lim.share if lim is not None else 0.0
+        # the plans of a job spell moved past the duration limit: transferred (u < share), or
+        # otherwise leaving or staying on (None) as the rulebook says; shared by all spells
+        self.limit_plans = (None, None)
+        if lim is not None:
+            job = next(r for _, r in planner.routes_of(group))
+            self.limit_plans = (planner.apply_limit(group, "", job, lim.days + 1.0, 0.0),
+                                planner.apply_limit(group, "", job, lim.days + 1.0, 1.0))
+            self.limit_plans = tuple(p if p.route == "limit" else None for p in self.limit_plans)
 
     def install(self, fx: SpellEffects) -> None:
         """Hook this component into the group's spell-effect hooks."""
@@ -242,27 +259,27 @@ class ServiceEffects:
             if self.wait_on:
                 self._draw_wait()
             return
-        route = self.routes[plan.route]
-        limit_plan, limit_end = None, INF
-        lim = self.limit
-        if lim is not None:
-            cut = self.planner.apply_limit(self.group, plan.route, route, lim.days + 1.0,
-                                           plan.limit_u)
-            if cut.route == "limit":
-                limit_plan, limit_end = cut, c.spell_start + lim.days
+        route = self.routes.get(plan.route)
+        if route is None:
+            c.fx = None
+            if self.wait_on:
+                self._draw_wait()
+            return
+        limit_plan = self.limit_plans[0 if plan.limit_u < self.limit_share else 1]
+        limit_end = c.spell_start + self.limit_days if limit_plan is not None else INF
         st = JobSpell(plan, limit_plan, limit_end,
                       cumulative_hazard(route.mean_months, route.sd_months), c.spell_start, now)
         c.fx = st
         last = c.last_talk_day
         if last is not None and last + self.window > now:
-            self._slot(st, TALK, last, last + self.window, self.b_talk, self.k_talk, 1.0)
+            self._slot(st, TALK, last, last + self.window, self.b_talk, self.k_talk, 1.0, now)
         if c.offer_end < INF:                       # an offer running at t0
-            self._offer_slots(st, c.offer_start, c.offer_end, c.offer_company)
+            self._offer_slots(st, c.offer_start, c.offer_end, c.offer_company, now)
         if self.wait_on:
             u, d = self._draw_wait()
             if u < self.wait_share:
                 start = c.spell_start + self.wait_after
-                self._slot(st, WAIT, start, start + d, self.b_wait, self.k_wait, 1.0)
+                self._slot(st, WAIT, start, start + d, self.b_wait, self.k_wait, 1.0, now)
         self._set_end(c, st, now, wake=False)    # the spell's alarm is set after this
 
     def talk_held(self, c: "Citizen", b, day: int, on_time: bool) -> None:
@@ -289,47 +306,77 @@ class ServiceEffects:
         if st is None or not self._current(c, st):
             return
         self._advance(st, day)
-        self._offer_slots(st, day, c.offer_end, company)
+        self._offer_slots(st, day, c.offer_end, company, day)
         self._set_end(c, st, day)
 
     def spell_ended(self, c: "Citizen", now: float) -> None:
-        """The spell closes: count its exposure up to now."""
+        """The spell closes: count its exposure up to now and, for an exit to a job inside
+        the measured window, the service the citizen was under when leaving."""
         st = c.fx
         if st is not None:
-            self._advance(st, now)
+            self._close(st, now)
             c.fx = None
+            if c.plan is st.plan and self.measure_from <= now < self.horizon:
+                ex = self.counters.exposure
+                ex["exits"] += 1
+                for sl in st.slots.values():
+                    if sl[0] <= now < sl[1]:
+                        ex["exits_" + sl[3]] += 1
 
     def finish(self, alive) -> None:
         """The run ends: count the exposure of the job spells still open (call at the horizon)."""
         for c in alive:
             st = c.fx
             if st is not None and c.group == self.group:
-                self._advance(st, self.horizon)
+                self._close(st, self.horizon)
 
     # ------------------------------------------------------------------ the clock
     def _talk(self, c: "Citizen", st: JobSpell, day: float, weight: float) -> None:
-        if weight <= 0.0 or not self._current(c, st):
+        if weight <= 0.0 or not (c.plan is st.plan or self._current(c, st)):
             return
         sl = st.slots.get(TALK)
         if sl is not None and sl[1] > day and sl[4] > weight:
             weight = sl[4]                      # a lighter talk inside a meeting's window
         self._advance(st, day)
-        self._slot(st, TALK, day, day + self.window, self.b_talk * weight, self.k_talk, weight)
+        self._slot(st, TALK, day, day + self.window, self.b_talk * weight, self.k_talk, weight,
+                   day)
         self._set_end(c, st, day)
 
-    def _offer_slots(self, st: JobSpell, start: float, end: float, company: bool) -> None:
+    def _offer_slots(self, st: JobSpell, start: float, end: float, company: bool,
+                     now: float) -> None:
         i = 0 if company else 1
-        self._slot(st, OFFER, start, end, self.offer_beta[i], self.k_offer[i], 1.0)
-        self._slot(st, POST, end, end + self.post_days[i], self.post_beta[i], self.k_post[i], 1.0)
+        self._slot(st, OFFER, start, end, self.offer_beta[i], self.k_offer[i], 1.0, now)
+        self._slot(st, POST, end, end + self.post_days[i], self.post_beta[i], self.k_post[i],
+                   1.0, now)
 
-    @staticmethod
-    def _slot(st: JobSpell, i: int, lo: float, hi: float, beta: float, kind: str,
-              weight: float) -> None:
-        """Put service in slot ``i`` (an interval of days; an empty one frees the slot)."""
+    def _slot(self, st: JobSpell, i: int, lo: float, hi: float, beta: float, kind: str,
+              weight: float, now: float) -> None:
+        """Put service in slot ``i`` from day ``now`` on (an interval of days; an empty one
+        frees the slot); the service it replaces is counted up to ``now``."""
+        old = st.slots.get(i)
+        if old is not None:
+            self._count(st, old, now)
         if hi > lo and beta != 0.0:
             st.slots[i] = [lo, hi, beta, kind, weight]
-        else:
-            st.slots.pop(i, None)
+        elif old is not None:
+            del st.slots[i]
+
+    def _count(self, st: JobSpell, sl: list, now: float) -> None:
+        """Add the days slot ``sl`` was in force before ``now``, in the spell and the measured
+        window, to the exposure of its kind (weighted)."""
+        a = max(sl[0], st.entered, self.measure_from)
+        b = min(sl[1], now, self.horizon)
+        if b > a:
+            self.counters.exposure[sl[3]] += (b - a) * sl[4]
+
+    def _close(self, st: JobSpell, now: float) -> None:
+        """The job spell is over on ``now`` (or the run is): count its days and its service."""
+        a = max(st.entered, self.measure_from)
+        b = min(now, self.horizon)
+        if b > a:
+            self.counters.exposure["days"] += b - a
+        for sl in st.slots.values():
+            self._count(st, sl, now)
 
     def _draw_wait(self) -> tuple[float, float]:
         """Whether this spell waits for a health assessment (u < share) and for how long (days);
@@ -346,7 +393,7 @@ class ServiceEffects:
         return False
 
     def _advance(self, st: JobSpell, to: float) -> None:
-        """Accumulate the hazard from ``st.t`` to ``to`` and count the exposure in the window."""
+        """Accumulate the hazard from ``st.t`` to ``to``, service as it stood."""
         a = st.t
         if to <= a:
             return
@@ -357,8 +404,6 @@ class ServiceEffects:
             cuts.sort()
         cuts.append(to)
         ha, acc = st.ht, st.acc
-        lo_w, hi_w = self.measure_from, self.horizon
-        ex = self.counters.exposure if to > lo_w and a < hi_w else None
         for y in cuts:
             v = base
             for sl in slots:
@@ -366,13 +411,6 @@ class ServiceEffects:
                     v += sl[2]
             hy = at(y - s0)
             acc += math.exp(v) * (hy - ha)
-            if ex is not None:       # the segment's days inside the measured window
-                d = (y if y < hi_w else hi_w) - (a if a > lo_w else lo_w)
-                if d > 0.0:
-                    ex["days"] += d
-                    for sl in slots:
-                        if sl[0] <= a < sl[1]:
-                            ex[sl[3]] += d * sl[4]
             a, ha = y, hy
         st.acc, st.t, st.ht = acc, to, ha
 

@@ -108,9 +108,10 @@ class GroupCounters:
     rehab_wait_days: list[float] = field(default_factory=list)
     completed_spell_days: list[float] = field(default_factory=list)
     # job-spell days in the measured window, and of them the days under each kind of service
-    # (EXPOSURES; a talk's days weighted by its weight): the spell effects' exposure
-    exposure: dict[str, float] = field(
-        default_factory=lambda: dict.fromkeys(("days", *EXPOSURES), 0.0))
+    # (EXPOSURES; a talk's days weighted by its weight); exits to a job in the window, and of
+    # them those under each kind of service: the spell effects' exposure
+    exposure: dict[str, float] = field(default_factory=lambda: dict.fromkeys(
+        ("days", *EXPOSURES, "exits", *(f"exits_{k}" for k in EXPOSURES)), 0.0))
 
     @property
     def exits_total(self) -> int:
