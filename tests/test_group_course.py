@@ -288,12 +288,15 @@ NO_SICKNESS_COMPANY_OFFERS = [f"model.groups.{g}.offer.company_based_share=0" fo
 
 @pytest.fixture(scope="module")
 def course_run_own_pool():
-    return Watched(SCENARIO, "event_log=false", *NO_SICKNESS_COMPANY_OFFERS)
+    # capacity only (effects=none): with effects on, sickness spells the course changes move
+    # into job clarification at the 22-week limit, in the rehabilitation pool
+    return Watched(SCENARIO, "event_log=false", "effects=none", *NO_SICKNESS_COMPANY_OFFERS)
 
 
 @pytest.fixture(scope="module")
 def baseline_run_own_pool():
-    return Watched("scenario=baseline", "event_log=false", *NO_SICKNESS_COMPANY_OFFERS)
+    return Watched("scenario=baseline", "event_log=false", "effects=none",
+                   *NO_SICKNESS_COMPANY_OFFERS)
 
 
 def test_groups_outside_the_sickness_pool_have_the_baselines_talks(course_run_own_pool,
