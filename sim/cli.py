@@ -113,8 +113,8 @@ def usage() -> str:
             ("replications=N|auto", "replications of each side; auto: until precise enough "
                                     f"[{d.get('replications')}]"),
             ("workers=N", f"processes side by side; 0: one per CPU core [{d.get('workers')}]"),
-            ("effects=LEVEL", "size of service's effects on duration: none, low, literature, "
-                              f"high [{d.get('effects')}]"),
+            ("effects=LEVEL", "service's effect on duration: none, low, literature, high "
+                              f"[{d.get('effects')}]"),
             ("sensitivity=false", "skip the comparison again at effects=none and effects=high"),
             ("event_log=false", "leave out events.parquet"),
             ("progress=false", "no progress lines on stderr"),
