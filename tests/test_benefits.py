@@ -180,3 +180,17 @@ def test_a_scenario_identical_to_the_baseline_changes_benefit_payments_by_zero()
         assert row["baseline_mean"] > 0, fid
         assert row["difference"] == 0 and row["half_width"] == 0, fid
         assert row["replications"] == 2, fid
+
+
+def test_the_national_aggregate_sums_benefit_payments_by_weight():
+    from sim.national import Member, aggregate, run_member
+
+    cfg, _ = compose(["jobcenter=small", "horizon_days=90", "event_log=false"])
+    out = run_member((Member("small", 0, 1.0, cfg), 0))
+    agg = aggregate([dict(out, weight=2.0), dict(out, weight=3.0)], 90, 1428)
+    h = out["headline"]
+    assert h["benefit_dkk"] > 0
+    assert agg["totals"]["benefit_dkk"] == pytest.approx(5 * h["benefit_dkk"])
+    assert set(agg["benefit_dkk_by_group"]) == set(h["benefit_dkk_by_group"])
+    for g, dkk in h["benefit_dkk_by_group"].items():
+        assert agg["benefit_dkk_by_group"][g] == pytest.approx(5 * dkk)

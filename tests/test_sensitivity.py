@@ -272,3 +272,13 @@ def test_the_command_line_with_sensitivity_false_runs_no_extra_comparison(cli_ru
     assert HEAD not in proc.stdout
     assert not (run_dir / "sensitivity.csv").exists()
     assert HEAD not in (run_dir / "report.md").read_text(encoding="utf-8")
+
+
+def test_sensitivity_false_is_listed_as_how_the_run_is_carried_out():
+    from sim.configure import compose
+    from sim.settings_diff import changed_settings
+
+    cfg, _ = compose(["scenario=a1_flex", "sensitivity=false"])
+    [setting] = changed_settings(dataclasses.asdict(cfg))
+    assert setting.path == "sensitivity" and setting.run_control
+    assert (setting.reference, setting.value) == (True, False)
