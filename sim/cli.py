@@ -113,6 +113,9 @@ def usage() -> str:
             ("replications=N|auto", "replications of each side; auto: until precise enough "
                                     f"[{d.get('replications')}]"),
             ("workers=N", f"processes side by side; 0: one per CPU core [{d.get('workers')}]"),
+            ("effects=LEVEL", "service's effect on duration: none, low, literature, high "
+                              f"[{d.get('effects')}]"),
+            ("sensitivity=false", "skip the comparison again at effects=none and effects=high"),
             ("event_log=false", "leave out events.parquet"),
             ("progress=false", "no progress lines on stderr"),
             ("hydra.run.dir=DIR", "write the run folder to DIR"),
@@ -238,6 +241,7 @@ def _run(cfg, hc, run_dir: Path) -> None:
     """Validate, simulate and write the run directory (the body of :func:`_task`)."""
     from .experiment import baseline_config, run_experiment, summary_lines, write_experiment
     from .progress import ProgressBar
+    from .sensitivity import run_sensitivity
 
     try:
         sim_cfg, description = apply_scenario(cfg, list(hc.overrides.task))
@@ -251,13 +255,13 @@ def _run(cfg, hc, run_dir: Path) -> None:
         return
     try:
         check_buildable(sim_cfg)        # a -m sweep's point is composed only here
+        log = None if not sim_cfg.progress else (lambda m: print(m, file=sys.stderr, flush=True))
         exp = run_experiment(sim_cfg, description, base_cfg, base_description,
-                             progress_factory=ProgressBar if sim_cfg.progress else None,
-                             log=None if not sim_cfg.progress else
-                             (lambda m: print(m, file=sys.stderr, flush=True)))
+                             progress_factory=ProgressBar if sim_cfg.progress else None, log=log)
+        sensitivity = run_sensitivity(exp, log=log)      # None for the baseline alone
     except ConfigError as exc:
         fail(str(exc))
-    metrics = write_experiment(run_dir, exp)
+    metrics = write_experiment(run_dir, exp, sensitivity=sensitivity)
     (run_dir / INCOMPLETE).unlink(missing_ok=True)      # left by an earlier, interrupted run
     share = metrics["talks_on_time_share"]
     print(f"{label}: {metrics['citizens_simulated']:,} citizens, "
@@ -266,7 +270,7 @@ def _run(cfg, hc, run_dir: Path) -> None:
           + f", operating cost DKK {metrics['operating_cost_dkk'] / 1e6:,.1f} million"
           + (f" over {sim_cfg.horizon_days:,} days" if sim_cfg.horizon_days != 365 else "")
           + f", {exp.first_result.wall_seconds:.1f} s (replication 1)")
-    for line in summary_lines(exp):
+    for line in summary_lines(exp, sensitivity):
         print(line)
     print(f"results: {run_dir}")
     _latest(hc, run_dir)

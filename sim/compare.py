@@ -3,7 +3,8 @@
 Every run directory written by ``python -m sim scenario=X`` holds the per-replication records of
 the scenario (``replications/scenario/rep_<i>.json``) and of its baseline
 (``replications/baseline/rep_<i>.json``; a run of the baseline itself holds only the first),
-with ``run_info.json`` (description, replications, warm-up) and ``resolved_config.yaml``. This
+with ``run_info.json`` (description, replications, warm-up), ``resolved_config.yaml`` and, for
+a comparison with its sensitivity line, ``sensitivity.csv``. This
 module loads such directories and writes one report (``report.md``, ``report.html``, the PNGs
 and ``comparison.csv``) comparing all of them with the baseline. A scenario run writes its own
 report with the same code.
@@ -21,6 +22,7 @@ import pandas as pd
 import yaml
 
 from .figures import comparison_table
+from .sensitivity import load_sensitivity
 
 
 class RunDirError(ValueError):
@@ -48,6 +50,7 @@ class RunData:
     baseline: list[dict]
     run_dir: Path | None = None
     notes: list[str] = field(default_factory=list)
+    sensitivity: pd.DataFrame | None = None     # sensitivity.csv (sim.sensitivity), if any
 
     @property
     def is_baseline(self) -> bool:
@@ -82,7 +85,7 @@ class RunData:
                               "replications")
         return cls(info.get("scenario", scen[0]["scenario"]),
                    info.get("scenario_description") or {}, config or {}, info, scen, base,
-                   run_dir)
+                   run_dir, sensitivity=load_sensitivity(run_dir))
 
     @classmethod
     def from_experiment(cls, exp, run_dir: Path | str) -> "RunData":
@@ -92,7 +95,8 @@ class RunData:
         run_dir = Path(run_dir)
         info = json.loads((run_dir / "run_info.json").read_text(encoding="utf-8"))
         return cls(exp.cfg.scenario, exp.description, dataclasses.asdict(exp.cfg), info,
-                   exp.scenario_records, exp.baseline_records, run_dir)
+                   exp.scenario_records, exp.baseline_records, run_dir,
+                   sensitivity=load_sensitivity(run_dir))
 
     def table(self) -> pd.DataFrame:
         return comparison_table(self.scenario, self.baseline)

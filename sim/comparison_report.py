@@ -41,12 +41,14 @@ BASE_COLOUR = "0.35"
 TOTAL_COLOUR = "0.15"
 """The scenario's total in the cost waterfall (darker than the baseline's, and no role's)."""
 HEADLINE = ("required_work_fte", "required_work_dkk", "elastic_work_fte",
-            "staff_time_used_fte", "staff_time_used_dkk", "operating_cost", "talks_held",
+            "staff_time_used_fte", "staff_time_used_dkk", "operating_cost", "benefit_dkk",
+            "talks_held",
             "extra_talks_held", "on_time_share", "spell_days", "days_to_first_offer",
             "rehab_wait_days")
 """Figures in the headline table (the caseworker pools' utilisation is added after them).
 With required work in the records, staff time used in DKK leaves it: required work carries the
-money value. Capacity comes before operating cost, which staff time freed does not move."""
+money value. Capacity comes before operating cost, which staff time freed does not move; benefit
+payments to citizens follow operating cost as a line of their own."""
 
 PROFILE_WORDS = {"small": "a small jobcenter", "medium": "a mid-size jobcenter",
                  "large": "a large jobcenter", "copenhagen": "Copenhagen's jobcenter",
@@ -925,10 +927,86 @@ def _in_brief(run, table, kinds) -> list[str]:
                        "adds or removes (such as a booking team); staff time freed goes to "
                        "elastic work or idle time and saves money only if staffing is reduced "
                        "or the time is put to other use.")
+    benefit = _row(table, "benefit_dkk")
+    if benefit is not None and not _missing(benefit["difference"]):
+        out.append("**Benefit payments** to citizens (full-time persons on each benefit times "
+                   "its rate a year; not operating cost) change by "
+                   f"{_dkk_with_ci(benefit)} a year, of "
+                   f"{fmt_value('dkk', '', benefit['baseline_mean'])} in the baseline.")
+    if getattr(run, "sensitivity", None) is not None:
+        out.append(sensitivity_line(run.sensitivity))
     if n == 1:
         out.append("This comparison rests on a single replication, so it has no confidence "
                    "intervals; run with `replications=auto` before acting on it.")
     return out
+
+
+# --------------------------------------------------------------------------- sensitivity
+EFFECT_WORDS = {"none": "none (service does not change duration)",
+                "low": "low (half the studies' estimates)",
+                "literature": "literature (the studies' estimates)",
+                "high": "high (1.5 times the studies' estimates)"}
+"""The effects levels (``effects=``) in words."""
+
+SENSITIVITY_WORDS = {"spell_days": ("mean time on benefit", "days"),
+                     "operating_cost": ("operating cost", "dkk"),
+                     "benefit_dkk": ("benefits", "dkk")}
+"""The figures of the sensitivity line (:data:`sim.sensitivity.FIGURES`): words and kind."""
+
+
+def _effects_words(row) -> str:
+    words = EFFECT_WORDS.get(row["effects"], str(row["effects"]))
+    return words + (", this run" if bool(row["this_run"]) else "")
+
+
+def _sensitivity_cell(row, fid: str) -> str:
+    """A figure's difference with its 95% interval in one sensitivity row."""
+    kind = SENSITIVITY_WORDS[fid][1]
+    unit = "days" if kind == "days" else ""
+    d, lo, hi = row[f"{fid}_difference"], row[f"{fid}_ci_low"], row[f"{fid}_ci_high"]
+    if _missing(d):
+        return DASH
+    digits = _digits(kind, d, lo, hi)
+    ci = fmt_ci(kind, unit, lo, hi, digits)
+    return fmt_diff(kind, unit, d, digits) + ("" if ci == DASH else f" (95% CI {ci})")
+
+
+def sensitivity_line(table, markup: bool = True) -> str:
+    """The sensitivity line in one sentence: for each effects level, the change in mean time on
+    benefit, operating cost and benefit payments (a year), each with its 95% interval.
+    ``markup=False``: plain text for the terminal."""
+    parts = []
+    for _, row in table.iterrows():
+        cells = ", ".join(f"{SENSITIVITY_WORDS[fid][0]} {_sensitivity_cell(row, fid)}"
+                          for fid in SENSITIVITY_WORDS)
+        parts.append(f"{_effects_words(row)}: {cells}")
+    head = "Sensitivity to the effects of service on duration"
+    head = f"**{head}** (`effects=`)" if markup else f"{head} (effects=)"
+    return f"{head}: " + "; ".join(parts) + "."
+
+
+def sensitivity_table_rows(table) -> list[list[str]]:
+    """One row per effects level: the three headline changes with their 95% intervals."""
+    return [[_effects_words(row)] + [_sensitivity_cell(row, fid) for fid in SENSITIVITY_WORDS]
+            for _, row in table.iterrows()]
+
+
+def sensitivity_section(doc, runs) -> None:
+    """The sensitivity table of each run that has one (under "How sure are we")."""
+    with_line = [r for r in runs if getattr(r, "sensitivity", None) is not None]
+    if not with_line:
+        return
+    doc.p("**Sensitivity to the effects of service on duration.** How much talks, offers and "
+          "waits change the time on benefit is the least certain part of a comparison. The "
+          "same comparison (the same replications and random numbers) was run with no such "
+          "effects (`effects=none`) and with 1.5 times the studies' estimates (`effects=high`) "
+          "beside this run; each cell is the scenario less the baseline, with its 95% "
+          "confidence interval, operating cost and benefit payments a year.")
+    for r in with_line:
+        if len(runs) > 1:
+            doc.p(f"*{r.title}*")
+        doc.table(["Effects of service on duration", "Mean time on benefit", "Operating cost",
+                   "Benefit payments"], sensitivity_table_rows(r.sensitivity))
 
 
 # --------------------------------------------------------------------------- the bottom line
@@ -997,7 +1075,7 @@ def _capacity_clause(run) -> str | None:
     text = (f"{verb} {_fte_amount(f.mean, d)}{extra} of {who}{ci}, worth {money} a year at "
             f"the wage cost{money_ci},")
     if c["clear"] is False:
-        text += ", a change not clearly different from none"
+        text = text.rstrip(",") + ", a change not clearly different from none,"
     return text
 
 
@@ -1095,7 +1173,29 @@ def bottom_line(run, table, kinds) -> list[str]:
                    "purchases (such as medical certificates) and staff added or removed, and "
                    "time freed saves money only if staffing is reduced or the time is put to "
                    "other use.")
+    side = operations_and_benefits(table)
+    if side:
+        out.append(side)
     return out
+
+
+def _dkk_with_ci(r: dict) -> str:
+    """"DKK −1.20 million (95% CI DKK −1.50 to −0.90 million)" for a DKK row of the table."""
+    ci = "" if _missing(r.get("ci_low")) else \
+        f" (95% CI {fmt_ci('dkk', '', r['ci_low'], r['ci_high'])})"
+    return fmt_diff("dkk", "", r["difference"]) + ci
+
+
+def operations_and_benefits(table) -> str | None:
+    """The operating cost's change and the benefit payments' change side by side, a year, each
+    with its 95% interval; None when the records do not hold benefit payments."""
+    cost, benefit = _row(table, "operating_cost"), _row(table, "benefit_dkk")
+    if cost is None or benefit is None or _missing(cost["difference"]) \
+            or _missing(benefit["difference"]):
+        return None
+    return (f"Side by side, a year: operations {_dkk_with_ci(cost)}, benefits "
+            f"{_dkk_with_ci(benefit)}. Benefit payments to citizens are not operating cost: "
+            "they move with the time citizens spend on benefit.")
 
 
 def target_groups(run) -> list[str]:
@@ -1258,7 +1358,9 @@ def _headline_notes(run, capacity: bool) -> str:
                  "talks beyond the legal minimum, longer preparation and documentation, more "
                  "employer contact) and gives it back first. " + staff + ": both together")
     return ("Operating cost covers all staff, management, staff functions, other services and "
-            f"certificates, per year. {staff}, in full-time equivalents ({fte}). Mean time on "
+            "certificates, per year; benefit payments to citizens (the mean number on each "
+            "benefit times its rate a year) are a line of their own, not part of it. "
+            f"{staff}, in full-time equivalents ({fte}). Mean time on "
             "benefit follows Little's law (mean number on benefit / new spells per day), which "
             "unlike the mean of completed spells is not biased by spells that began before the "
             "simulation.")
@@ -1352,7 +1454,8 @@ def _stress_rows(runs, notes_runtime: str) -> list[list[str]]:
                     "jobcenter's cost, the duration of benefit spells and the service citizens "
                     "get (mandated talks on time), compared with today's rules and practice "
                     "(the baseline)."],
-        ["Outputs", capacity + "Operating cost (DKK per year) and staff time used (FTE); talks "
+        ["Outputs", capacity + "Operating cost (DKK per year) and staff time used (FTE); "
+                    "benefit payments to citizens (DKK per year, a line of their own); talks "
                     "held and the "
                     "share of mandated talks held on time, by group; mean time on benefit "
                     "(Little's law: mean stock / entries per day), time to first offer and the "
@@ -1377,6 +1480,7 @@ def _stress_rows(runs, notes_runtime: str) -> list[list[str]]:
                              "them in the configuration (conf/ and scenarios/)"
                              + (". The scenarios' own: " + " ".join(assumptions).rstrip(".")
                                 if assumptions else "") + "."],
+        ["Benefit payments", benefit_rates_text(run)],
         ["Initialisation", "The stock of citizens at the start is drawn as in a steady state, "
                            "with time already spent on benefit; appointment books start empty and "
                            "the job clarification and resource course groups start (nearly) "
@@ -1394,6 +1498,30 @@ def _stress_rows(runs, notes_runtime: str) -> list[list[str]]:
         ["Code version", f"git {info.get('git_revision', '?')}"],
         ["Run time", notes_runtime],
     ]
+
+
+def benefit_rates_text(run) -> str:
+    """How benefit payments are computed and the rates this run used (DKK per full-time
+    person-year: the statutory 2013 rate times the share assumed paid on average)."""
+    rates = ((((run.config or {}).get("model") or {}).get("benefits") or {}).get("groups") or {})
+    labels = _group_labels(run.baseline[0])
+    items = []
+    for g in GROUPS:
+        rate = rates.get(g)
+        if rate is None or not _summary_has(run.baseline[0], g):
+            continue
+        statutory, share = rate["statutory_dkk_per_year"], rate["paid_share"]
+        items.append(f"{labels.get(g, g)} DKK {statutory * share:,.0f} "
+                     f"({100 * share:g}% of DKK {statutory:,.0f})")
+    if not items:
+        return ("Not computed: the run's configuration has no benefit rates (`model.benefits`).")
+    return ("Full-time persons on each benefit (the mean number on it) times its rate per "
+            "full-time person-year (one person a whole year on the benefit): the statutory 2013 "
+            "rate times the share of it assumed paid on average. The shares are assumptions; "
+            "the statutory rates and their sources are in `conf/model/default.yaml` and "
+            "`docs/benefits.md`. Gross payments before tax, whoever pays them (municipality, "
+            "state, unemployment insurance fund), and not part of the operating cost. Rates a "
+            "year: " + "; ".join(items) + ".")
 
 
 def _runtime_text(runs) -> str:
@@ -1625,6 +1753,7 @@ def write_comparison_report(runs, out_dir: Path, notes: Sequence[str] = ()) -> P
           "uncertainty in the model's inputs or assumptions: an assumption marked as such in the "
           "scenario should be varied (`python -m sim scenario=... key=value`) to see how much "
           "the result depends on it.")
+    sensitivity_section(doc, runs)
 
     doc.h(2, "About the model")
     doc.p("A description of the simulation in the style of the STRESS-DES reporting guideline "
@@ -1637,6 +1766,9 @@ def write_comparison_report(runs, out_dir: Path, notes: Sequence[str] = ()) -> P
              "confidence interval in plain numbers (shares as fractions, DKK per year)"]
     if all(r.run_dir is not None and Path(r.run_dir).resolve() == out_dir.resolve()
            for r in runs):
+        if any(r.sensitivity is not None for r in runs):
+            files.append("`sensitivity.csv`: the sensitivity line, one row per effects level "
+                         "(differences and confidence intervals in plain numbers)")
         files += ["`replications.csv`: every figure in every replication, for both sides",
                   "`replications/`: the full results of each replication (JSON)",
                   "`metrics.json`, `summary.csv`, `events.parquet`: the scenario's first "

@@ -661,6 +661,44 @@ class SpellEffectSizes:
 
 
 @dataclass
+class BenefitRate:
+    """What one full-time person on a group's benefit costs in benefit payments a year (DKK).
+
+    ``statutory_dkk_per_year``: the statutory rate a recipient gets at most (or the group's
+    reference rate), for a whole year; ``paid_share``: the share of it assumed paid on average
+    (part-time insurance, rates below the maximum, reductions for other income). The rate per
+    full-time person-year is their product.
+    """
+
+    statutory_dkk_per_year: float = nonneg()
+    paid_share: float = probability(1.0)
+
+    @property
+    def dkk_per_full_time_person_year(self) -> float:
+        """DKK paid for one person a whole year on the benefit (statutory rate x paid share)."""
+        return self.statutory_dkk_per_year * self.paid_share
+
+
+@dataclass
+class Benefits:
+    """Benefit payments by group (DKK per full-time person-year); groups not listed are left
+    out of the benefit expenditure. Payments to citizens, not jobcenter operation."""
+
+    groups: dict[str, BenefitRate] = field(default_factory=dict)
+
+    def validate(self, path: str) -> None:
+        for g in self.groups:
+            if g not in GROUPS:
+                raise ConfigError(f"unknown benefit group '{path}.groups.{g}'; valid groups: "
+                                  + ", ".join(GROUPS))
+
+    def dkk_per_full_time_person_year(self, group: str) -> float | None:
+        """The rate of ``group`` (DKK per full-time person-year), None for a group not listed."""
+        rate = self.groups.get(group)
+        return None if rate is None else rate.dkk_per_full_time_person_year
+
+
+@dataclass
 class StaffType:
     """A kind of staff the model schedules: its name for people and its wage cost.
 
@@ -692,6 +730,7 @@ class ModelParams:
     costs: Costs
     offer_costs: OfferCosts = field(default_factory=OfferCosts)
     effects: SpellEffectSizes = field(default_factory=SpellEffectSizes)
+    benefits: Benefits = field(default_factory=Benefits)
 
     def validate(self, path: str) -> None:
         for st in BASELINE_STAFF_TYPES:
@@ -735,6 +774,7 @@ class SimConfig:
     workers: int = nonneg(0)              # processes for replications; 0: one per CPU core
     mechanisms: dict[str, Any] = field(default_factory=dict)   # name -> its validated Config
     effects: str = "literature"           # size of service's effects on duration (EFFECT_SCALES)
+    sensitivity: bool = True              # a comparison also runs effects=none and effects=high
 
     def validate(self, path: str) -> None:
         from .mechanisms import build_configs

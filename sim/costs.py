@@ -11,6 +11,11 @@ lines.
 The running cost of offers (active measures: course fees, wage subsidies, providers) is not
 jobcenter operation and is kept apart (:func:`offer_running_cost_dkk`): DKK per offer-month by
 group, from VIVE20's active-measure cost per full-time person (``model.offer_costs``).
+
+Benefit payments to citizens (unemployment insurance, cash benefit, sickness benefit, ...) are
+neither and are kept apart too (:func:`benefit_expenditure_dkk`): full-time persons on each
+benefit (the group's mean stock) times its rate per full-time person-year
+(``model.benefits``, docs/benefits.md).
 """
 from __future__ import annotations
 
@@ -89,4 +94,26 @@ def offer_running_cost_dkk(cfg: SimConfig, counters: Counters) -> dict[str, floa
     for g, gc in counters.groups.items():
         if g in oc.groups:
             out[g] = gc.offer_days_active / DAYS_PER_OFFER_MONTH * oc.price_per_offer_month_dkk(g)
+    return out
+
+
+DAYS_PER_YEAR = 365.0
+"""A full-time person-year: one person on the benefit for 365 days."""
+
+
+def benefit_expenditure_dkk(cfg: SimConfig, counters: Counters) -> dict[str, float]:
+    """Benefit payments of each group over the measured window (DKK, gross, whoever pays).
+
+    The group's full-time persons (its mean stock: the stock's time integral over the measured
+    window, in person-days, divided by the window's days) times its rate (DKK per full-time
+    person-year, ``model.benefits``) times the window in years (horizon days / 365). Groups
+    without a rate are left out. Not part of :func:`cost_lines` (jobcenter operation).
+    """
+    horizon = cfg.horizon_days
+    years = horizon / DAYS_PER_YEAR
+    out = {}
+    for g, gc in counters.groups.items():
+        rate = cfg.model.benefits.dkk_per_full_time_person_year(g)
+        if rate is not None:
+            out[g] = (gc.stock_area / horizon) * rate * years
     return out

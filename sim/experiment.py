@@ -53,7 +53,7 @@ CACHE_ENV = "SIM_BASELINE_CACHE"
 """Environment variable naming another baseline-cache folder (e.g. in tests)."""
 
 RUN_CONTROL = ("progress", "event_log", "replications", "precision", "min_replications",
-               "max_replications", "workers")
+               "max_replications", "workers", "sensitivity")
 """Configuration keys that do not change what one replication computes (left out of the key)."""
 
 AUTO_WARMUP_PILOTS = 3
@@ -521,13 +521,14 @@ def run_experiment(cfg: SimConfig, description: dict, base_cfg: SimConfig | None
                    cache_dir: Path | str | None | bool = None, workers: int | None = None,
                    log: Callable[[str], None] | None = _stderr,
                    progress_factory: Callable[[str], Callable[[float], None]] | None = None,
-                   ) -> Experiment:
+                   label: str | None = None) -> Experiment:
     """Run the scenario ``cfg`` and its baseline ``base_cfg`` replication by replication.
 
     ``cache_dir``: the baseline cache's root (None: :func:`default_cache_dir`; False: no
     cache). ``workers``: processes (None: ``cfg.workers``; 1 runs in this process). The records
     do not depend on ``workers``: replications run in batches, but the stopping rule is applied
-    one replication at a time and the records beyond its stop are dropped.
+    one replication at a time and the records beyond its stop are dropped. ``label`` names the
+    experiment in the progress lines (default: scenario / jobcenter profile).
     """
     t0 = time.perf_counter()
     log = log or (lambda _m: None)
@@ -544,7 +545,7 @@ def run_experiment(cfg: SimConfig, description: dict, base_cfg: SimConfig | None
     base_quiet = dataclasses.replace(base_cfg, event_log=False, progress=False)
     cache = BaselineCache(cache_root, base_quiet) if cache_root is not None else None
     n_workers = _workers(cfg.workers if workers is None else workers)
-    label = f"{cfg.scenario} / {cfg.jobcenter.name}"
+    label = label or f"{cfg.scenario} / {cfg.jobcenter.name}"
     budget = cfg.replications if cfg.replications != "auto" else max(cfg.max_replications, 1)
 
     scen: list[dict] = []
@@ -734,15 +735,19 @@ def replications_frame(exp_or_records, baseline_records=None, is_base: bool = Fa
     return pd.DataFrame(rows)
 
 
-def write_experiment(run_dir: Path, exp: Experiment, write_report: bool = True) -> dict:
+def write_experiment(run_dir: Path, exp: Experiment, write_report: bool = True,
+                     sensitivity=None) -> dict:
     """Write the run directory of an experiment; returns the metrics of replication 0.
 
     Replication 0 of the scenario gives ``metrics.json``, ``summary.csv`` and
     ``events.parquet`` as a single run always has; the experiment adds the per-replication
-    records, ``replications.csv``, ``comparison.csv`` and the comparison report.
+    records, ``replications.csv``, ``comparison.csv``, ``sensitivity.csv`` (the table
+    ``sensitivity`` of :func:`sim.sensitivity.run_sensitivity`, when given) and the comparison
+    report.
     """
     from .figures import comparison_table
     from .output import atomic_write, write_run
+    from .sensitivity import write_sensitivity
 
     run_dir = Path(run_dir)
     single = exp.replications == 1 and exp.is_baseline
@@ -753,6 +758,7 @@ def write_experiment(run_dir: Path, exp: Experiment, write_report: bool = True) 
     atomic_write(run_dir / "replications.csv", lambda p: frame.to_csv(p, index=False))
     table = comparison_table(exp.scenario_records, exp.baseline_records)
     atomic_write(run_dir / "comparison.csv", lambda p: table.to_csv(p, index=False))
+    write_sensitivity(run_dir, sensitivity)
     if write_report and not single:
         from .compare import RunData, build_report
 
@@ -760,10 +766,12 @@ def write_experiment(run_dir: Path, exp: Experiment, write_report: bool = True) 
     return metrics
 
 
-def summary_lines(exp: Experiment) -> list[str]:
+def summary_lines(exp: Experiment, sensitivity=None) -> list[str]:
     """A few lines for the terminal: replications, warm-up, capacity freed (where the records
-    hold required work) and the key differences."""
-    from .comparison_report import fmt_ci, fmt_diff, fmt_money, fmt_value, ignored_text
+    hold required work), the key differences and, given the table of
+    :func:`sim.sensitivity.run_sensitivity`, the sensitivity line."""
+    from .comparison_report import (fmt_ci, fmt_diff, fmt_money, fmt_value, ignored_text,
+                                    sensitivity_line)
     from .figures import capacity_freed, comparison_table
 
     n = exp.replications
@@ -784,7 +792,7 @@ def summary_lines(exp: Experiment) -> list[str]:
                      + (f" (95% CI {ci})" if ci != "–" else "")
                      + (f", worth {fmt_money(m.mean)} a year at the wage cost per hour"
                         if m.mean is not None else ""))
-    shown = ["operating_cost", "required_work_fte", "elastic_work_fte", "staff_time_used_fte",
+    shown = ["operating_cost", "benefit_dkk", "required_work_fte", "elastic_work_fte", "staff_time_used_fte",
              "talks_held", "on_time_share"]
     for _, r in table[table["figure"].isin(shown)].iterrows():
         kind, unit = kinds[r["figure"]]
@@ -796,4 +804,6 @@ def summary_lines(exp: Experiment) -> list[str]:
                      f"{fmt_value(kind, unit, r['scenario_mean'])}, difference "
                      f"{fmt_diff(kind, unit, r['difference'])}"
                      + (f" (95% CI {ci})" if ci != "–" else ""))
+    if sensitivity is not None:
+        lines.append("  " + sensitivity_line(sensitivity, markup=False))
     return lines

@@ -165,6 +165,18 @@ def operating_cost_per_year(rec: dict) -> float:
     return rec["headline"]["operating_cost_dkk"] / _years(rec)
 
 
+def benefit_dkk_per_year(rec: dict, group: str | None = None) -> float | None:
+    """Benefit payments to citizens, DKK per year: all groups (``group=None``) or one group's;
+    None for a record without them (written before they were counted) or a group without a
+    rate. Not part of the operating cost."""
+    if group is None:
+        dkk = rec["headline"].get("benefit_dkk")
+    else:
+        row = _summary_row(rec, group)
+        dkk = None if row is None else row.get("benefit_dkk")
+    return None if dkk is None else dkk / _years(rec)
+
+
 def value_of_staff_time_used(rec: dict) -> float:
     """Hours used on casework (all staff types) at the wage cost per available hour, DKK/year."""
     h = rec["headline"]
@@ -331,6 +343,15 @@ def figures_for(rec: dict) -> list[Figure]:
         Figure("operating_cost", SECTIONS[0], "Operating cost", "DKK per year", "dkk",
                operating_cost_per_year, key=True),
     ]
+    if h.get("benefit_dkk") is not None:
+        figs.append(Figure("benefit_dkk", SECTIONS[0],
+                           "Benefit payments to citizens, all groups (not operating cost)",
+                           "DKK per year", "dkk", benefit_dkk_per_year))
+        for g in groups:
+            if _summary_row(rec, g).get("benefit_dkk") is not None:
+                figs.append(Figure(f"benefit_dkk/{g}", SECTIONS[0],
+                                   f"Benefit payments: {_label(rec, g)}", "DKK per year", "dkk",
+                                   (lambda gg: lambda r: benefit_dkk_per_year(r, gg))(g)))
     if "required_work_hours" in h:
         figs += [
             Figure("required_work_fte", SECTIONS[0],

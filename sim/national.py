@@ -112,15 +112,18 @@ def aggregate(outputs: list[dict], horizon_days: int, available_hours: float,
     operation, ``totals["offer_running_cost_dkk"]`` (and by group,
     ``offer_running_cost_dkk_by_group``) holds the offers' running cost (DKK over the horizon),
     and each group's ``offer_days_active``, ``stock_days`` and ``active_share`` (offer-days /
-    stock-days) the time citizens spent in an active offer.
+    stock-days) the time citizens spent in an active offer; ``totals["benefit_dkk"]`` (and
+    ``benefit_dkk_by_group``) the benefit payments to citizens (DKK over the horizon).
     """
     years = horizon_days / 365.0
     line_hours: dict[str, dict[str, float]] = {}
     pool_hours: dict[str, dict[str, float]] = {}
     required = unmet = elastic = 0.0
     tot = {"fte": 0.0, "scheduled_staff": 0.0, "cost_dkk": 0.0, "citizens": 0.0, "talks": 0.0,
-           "talks_on_time": 0.0, "talks_due": 0.0, "offer_running_cost_dkk": 0.0}
+           "talks_on_time": 0.0, "talks_due": 0.0, "offer_running_cost_dkk": 0.0,
+           "benefit_dkk": 0.0}
     offer_cost: dict[str, float] = {}
+    benefit: dict[str, float] = {}
     avail: dict[str, float] = {}
     direct: dict[str, float] = {}
     group: dict[str, dict[str, float]] = {}
@@ -135,6 +138,9 @@ def aggregate(outputs: list[dict], horizon_days: int, available_hours: float,
         tot["offer_running_cost_dkk"] += w * h["offer_running_cost_dkk"]
         for g, dkk in h["offer_running_cost_dkk_by_group"].items():
             offer_cost[g] = offer_cost.get(g, 0.0) + w * dkk
+        tot["benefit_dkk"] += w * (h.get("benefit_dkk") or 0.0)
+        for g, dkk in (h.get("benefit_dkk_by_group") or {}).items():
+            benefit[g] = benefit.get(g, 0.0) + w * dkk
         for key, dkk in h["cost_lines_dkk"].items():
             cost_lines[key] = cost_lines.get(key, 0.0) + w * dkk
         for st, lines in h.get("line_hours", {}).items():
@@ -188,6 +194,7 @@ def aggregate(outputs: list[dict], horizon_days: int, available_hours: float,
     tot["unmet_work_hours"] = unmet
     return {"totals": tot, "available_hours": avail, "direct_hours": direct, "groups": group,
             "cost_lines_dkk": cost_lines, "offer_running_cost_dkk_by_group": offer_cost,
+            "benefit_dkk_by_group": benefit,
             "years": years, "budget_hours": available_hours,
             "line_hours": line_hours, "pool_hours": pool_hours}
 

@@ -25,6 +25,15 @@ def _offers(agg: dict) -> dict:
             "active_share_by_group": {g: v["active_share"] for g, v in agg["groups"].items()}}
 
 
+def _benefits(agg: dict) -> dict:
+    """One replication's benefit payments to citizens (DKK per year, not part of operation),
+    all groups and by group."""
+    years = agg["years"]
+    return {"benefit_dkk": agg["totals"]["benefit_dkk"] / years,
+            "benefit_dkk_by_group": {g: dkk / years
+                                     for g, dkk in agg["benefit_dkk_by_group"].items()}}
+
+
 def write_national(run_dir: Path, cfg: SimConfig, result: dict,
                    description: dict | None = None) -> list[dict]:
     """Write ``calibration.md``, ``calibration.csv``, ``national.json``, ``jobcenters.csv`` and
@@ -45,7 +54,8 @@ def write_national(run_dir: Path, cfg: SimConfig, result: dict,
     atomic_write(run_dir / "calibration.csv", lambda p: table.to_csv(p, index=False))
     national = {"meta": meta, "per_replication": values,
                 "cost_lines_dkk": [a["cost_lines_dkk"] for a in result["replications"]],
-                "offers": [_offers(a) for a in result["replications"]]}
+                "offers": [_offers(a) for a in result["replications"]],
+                "benefits": [_benefits(a) for a in result["replications"]]}
     atomic_write_text(run_dir / "national.json", json.dumps(national, indent=2))
     jobcenters = pd.DataFrame([{
         "replication": o["replication"], "jobcenter": o["index"], "profile": o["profile"],

@@ -1,14 +1,16 @@
 """Headline figures and the per-group summary of one run, computed from its counters.
 
 Units: DKK over the run's horizon (a one-year horizon gives DKK per year), FTE-years, days,
-shares in [0, 1].
+shares in [0, 1]. ``benefit_dkk`` (headline and per group) is the benefit payments to citizens
+over the horizon (:func:`sim.costs.benefit_expenditure_dkk`), not part of the operating cost.
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from .config import BASELINE_STAFF_TYPES, EXIT_DESTINATIONS, EXPOSURES, GROUPS
-from .costs import cost_lines, hour_rate_dkk, hour_rates_dkk, offer_running_cost_dkk, total_dkk
+from .costs import (benefit_expenditure_dkk, cost_lines, hour_rate_dkk, hour_rates_dkk,
+                    offer_running_cost_dkk, total_dkk)
 from .model import RunResult
 
 if TYPE_CHECKING:
@@ -48,6 +50,7 @@ def group_rows(result: RunResult) -> list[dict]:
     """The rows of :func:`group_summary` as plain dictionaries (None where undefined)."""
     cfg = result.cfg
     horizon = cfg.horizon_days
+    benefit = benefit_expenditure_dkk(cfg, result.counters)
     rows = []
     for g in GROUPS:
         gc = result.counters.groups[g]
@@ -64,6 +67,7 @@ def group_rows(result: RunResult) -> list[dict]:
             "transfers_out": gc.transfers_out,
             "final_stock": gc.stock,
             "mean_stock": gc.stock_area / horizon,
+            "benefit_dkk": benefit.get(g),
         }
         for d in EXIT_DESTINATIONS:
             row[f"exits_{d}"] = gc.exits[d]
@@ -155,6 +159,7 @@ def headline(result: RunResult) -> dict:
         else:
             required[st] += minutes / 60.0
     offer_cost = offer_running_cost_dkk(cfg, c)
+    benefit = benefit_expenditure_dkk(cfg, c)
     return {
         "scenario": cfg.scenario,
         "jobcenter": cfg.jobcenter.name,
@@ -177,6 +182,8 @@ def headline(result: RunResult) -> dict:
         "active_share": active_share(result),
         "offer_running_cost_dkk": sum(offer_cost.values()),
         "offer_running_cost_dkk_by_group": offer_cost,
+        "benefit_dkk": sum(benefit.values()),
+        "benefit_dkk_by_group": benefit,
         "cost_per_spell_ended_dkk": total / spells_ended if spells_ended else None,
         "hour_rate_dkk": hour_rate_dkk(cfg),
         "hour_rate_dkk_by_staff_type": {st: hour_rates_dkk(cfg)[st] for st in staff_types},

@@ -29,9 +29,10 @@ from .configure import CONF_DIR, CONFIG_GROUPS, apply_scenario, load_scenario, o
 from .schema import ConfigError
 
 RUN_CONTROL = ("progress", "event_log", "replications", "precision", "min_replications",
-               "max_replications", "workers")
+               "max_replications", "workers", "sensitivity")
 """Settings that change how a run is carried out (how many replications, output files, worker
-processes), not what one replication computes."""
+processes, the extra comparisons of the sensitivity line), not what one replication
+computes."""
 
 MISSING = object()
 """A setting the reference does not have (a mechanism the scenario file does not switch on)."""
