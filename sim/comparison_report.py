@@ -1124,6 +1124,30 @@ def _spell_clause(r: dict, kinds) -> str:
             f"{fmt_value(kind, unit, r['baseline_mean'])}; {_ci_words(kind, unit, r)})")
 
 
+EFFECTS_FACTOR_WORDS = {"low": "half the evaluations' effects",
+                       "literature": "the evaluations' effects",
+                       "high": "one and a half times the evaluations' effects"}
+
+
+def effects_assumption(config: dict | None) -> str:
+    """The assumption behind the change in time on benefit, in brackets: how large the spell
+    effects were taken to be (``effects=``, docs/effects.md)."""
+    config = config or {}
+    level = config.get("effects", "literature")
+    if level == "none":
+        return (" (effects=none: service does not move the time to a job, so durations change "
+                "only through waits for the rehabilitation team)")
+    talks = (((config.get("model") or {}).get("effects") or {}).get("talks") or {})
+    ratio, window = talks.get("job_hazard_ratio"), talks.get("window_days")
+    from .config import EFFECT_SCALES
+
+    how = (f"a talk raises the chance of leaving to a job "
+           f"{ratio ** EFFECT_SCALES.get(level, 1.0):.2f}-fold for {window / 7:g} weeks, "
+           "offers lock in and then help, " if ratio is not None and window else "")
+    return (f" (assuming {EFFECTS_FACTOR_WORDS.get(level, level)} of service on the time to a "
+            f"job: {how}relative to the baseline's service; effects={level}, docs/effects.md)")
+
+
 def bottom_line(run, table, kinds) -> list[str]:
     """One or two sentences a reader can quote: where, what the scenario frees (FTE and DKK a
     year with the 95% interval), talks held, the on-time share, time on benefit; then what the
@@ -1156,7 +1180,7 @@ def bottom_line(run, table, kinds) -> list[str]:
                 else clauses[0].rstrip(",")))
     spell = _row(table, "spell_days")
     if spell is not None and not _missing(spell["difference"]):
-        first += "; " + _spell_clause(spell, kinds)
+        first += "; " + _spell_clause(spell, kinds) + effects_assumption(run.config)
     out = [first + "."]
     cost = _row(table, "operating_cost")
     if cost is not None and not _missing(cost["difference"]):
