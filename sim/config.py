@@ -576,9 +576,10 @@ class OfferCosts:
 @dataclass
 class TalkEffect:
     """A talk raises the hazard of leaving to a job by ``job_hazard_ratio`` for ``window_days``
-    after it; a talk within the window of the last extends the window (it does not compound).
-    A phone talk counts ``phone_weight`` of an individual meeting, a group-course session
-    ``group_session_weight`` (weights scale the log hazard ratio)."""
+    after it; each talk has its own window, and the windows of talks close together add up (on
+    the log scale: two open windows, the ratio squared). A phone talk counts ``phone_weight`` of
+    an individual meeting, a group-course session ``group_session_weight`` (weights scale the
+    log hazard ratio)."""
 
     job_hazard_ratio: float = positive(1.0)
     window_days: float = positive(42.0)
@@ -623,9 +624,10 @@ EXPOSURES = ("talk", "offer_company", "offer_guidance", "post_company", "post_gu
 @dataclass
 class EffectReference:
     """The share of job-spell days under each kind of service in the calibrated baseline (the
-    service the spell lengths were observed under; derived, ``python -m sim.effects``)."""
+    service the spell lengths were observed under; derived, ``python -m sim.effects_reference``);
+    for talks the mean number of talk windows open (weighted), which may exceed 1."""
 
-    talk: float = probability(0.0)
+    talk: float = nonneg(0.0)
     offer_company: float = probability(0.0)
     offer_guidance: float = probability(0.0)
     post_company: float = probability(0.0)

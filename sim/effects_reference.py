@@ -49,12 +49,13 @@ def reference_yaml(ref: dict[str, dict[str, float]]) -> str:
 
 
 def largest_gap(cfg: SimConfig, ref: dict[str, dict[str, float]]) -> tuple[str, float]:
-    """(group.kind, gap) of the configured reference furthest from the measured one."""
+    """(group.kind, gap) of the configured reference furthest from the measured one; the gap
+    is absolute for shares and relative for the number of talk windows above 1."""
     worst, gap = "", 0.0
     for g, shares in ref.items():
         conf = cfg.model.effects.reference.get(g)
         for k, v in shares.items():
-            d = abs(v - (getattr(conf, k) if conf else 0.0))
+            d = abs(v - (getattr(conf, k) if conf else 0.0)) / max(1.0, v)
             if d > gap:
                 worst, gap = f"{g}.{k}", d
     return worst, gap

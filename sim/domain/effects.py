@@ -14,10 +14,11 @@ ratio responds to the service the citizen gets, *relative to the baseline's serv
     log m(t) = sum over kinds k of  beta_k * (I_k(t) - r_k)
 
 with ``I_k(t)`` 1 while the citizen is under service of kind ``k`` (a talk's window, a running
-offer of one kind, the post-programme period after it, a wait for a health assessment; a talk's
-indicator is its weight: a phone talk or a group session counts less than a meeting), ``beta_k``
-the log hazard ratio of that service and ``r_k`` the share of job-spell days under it in the
-calibrated baseline (``model.effects.reference``). A citizen who gets the baseline's service on
+offer of one kind, the post-programme period after it, a wait for a health assessment; for
+talks, ``I(t)`` is the number of talk windows open at ``t``, each counted with its weight: a
+phone talk or a group session counts less than a meeting, and overlapping windows add up),
+``beta_k`` the log hazard ratio of that service and ``r_k`` the mean of ``I_k`` over job-spell
+days in the calibrated baseline (``model.effects.reference``). A citizen who gets the baseline's service on
 average keeps the observed duration on average; more talks, earlier offers or shorter waits
 shorten the spell, fewer or later ones lengthen it. Effects at zero leave every spell as drawn:
 no component is installed (``effects=none``) and the run equals one without this module, row
@@ -148,7 +149,7 @@ def cumulative_hazard(mean_months: float, sd_months: float) -> CumulativeHazard:
 # --------------------------------------------------------------------------- one job spell
 # indices of a job spell's service slots; each slot is one interval [from, until) with a log
 # hazard ratio and the exposure kind it counts as (index into EXPOSURES)
-TALK, OFFER, POST, WAIT = range(4)
+OFFER, POST, WAIT = range(1, 4)       # talk windows have keys -1, -2, ... (one per talk)
 
 
 class JobSpell:
@@ -156,14 +157,14 @@ class JobSpell:
 
     ``acc`` is the cumulative hazard accumulated up to day ``t`` (``ht``: Lambda0 there); the
     spell ends when it reaches ``target``. ``slots`` holds the service the citizen is under or
-    will be, by slot (a talk's window, the running offer, its post-programme period, a health
-    wait): ``[from, until, log hazard ratio, exposure kind, weight]``; only slots in use are
-    there, so that a spell with talks only walks one. ``entered``: the day the spell entered
+    will be, by slot (each talk's window, the running offer, its post-programme period, a
+    health wait): ``[from, until, log hazard ratio, exposure kind, weight]``; only slots in use
+    are there (a talk window's slot goes when the next talk finds it over). ``entered``: the day the spell entered
     the model (its start, or t0 for the initial stock).
     """
 
     __slots__ = ("plan", "limit_plan", "limit_end", "hz", "s0", "target", "t", "ht", "acc",
-                 "slots", "entered")
+                 "slots", "entered", "talks")
 
     def __init__(self, plan: "SpellPlan", limit_plan, limit_end: float, hz: CumulativeHazard,
                  s0: float, now: float):
@@ -177,6 +178,7 @@ class JobSpell:
         self.ht = self.acc = hz.at(now - s0)    # no effect before the spell entered the model
         self.slots: dict[int, list] = {}
         self.entered = now
+        self.talks = 0                   # talk windows opened (their slots' keys: -1, -2, ...)
 
 
 class ServiceEffects:
@@ -272,7 +274,7 @@ class ServiceEffects:
         c.fx = st
         last = c.last_talk_day
         if last is not None and last + self.window > now:
-            self._slot(st, TALK, last, last + self.window, self.b_talk, self.k_talk, 1.0, now)
+            self._open_window(st, last, 1.0)
         if c.offer_end < INF:                       # an offer running at t0
             self._offer_slots(st, c.offer_start, c.offer_end, c.offer_company, now)
         if self.wait_on:
@@ -334,13 +336,19 @@ class ServiceEffects:
     def _talk(self, c: "Citizen", st: JobSpell, day: float, weight: float) -> None:
         if weight <= 0.0 or not (c.plan is st.plan or self._current(c, st)):
             return
-        sl = st.slots.get(TALK)
-        if sl is not None and sl[1] > day and sl[4] > weight:
-            weight = sl[4]                      # a lighter talk inside a meeting's window
         self._advance(st, day)
-        self._slot(st, TALK, day, day + self.window, self.b_talk * weight, self.k_talk, weight,
-                   day)
+        self._open_window(st, day, weight)
         self._set_end(c, st, day)
+
+    def _open_window(self, st: JobSpell, day: float, weight: float) -> None:
+        """A talk of ``weight`` held on ``day`` opens a window of its own (overlapping windows
+        add up); windows already over leave the slots, counted."""
+        slots = st.slots
+        over = [k for k, sl in slots.items() if k < 0 and sl[1] <= day]
+        for k in over:
+            self._count(st, slots.pop(k), day)
+        st.talks += 1
+        slots[-st.talks] = [day, day + self.window, self.b_talk * weight, self.k_talk, weight]
 
     def _offer_slots(self, st: JobSpell, start: float, end: float, company: bool,
                      now: float) -> None:
@@ -392,56 +400,61 @@ class ServiceEffects:
         c.fx = None
         return False
 
+    def _profile(self, st: JobSpell, a: float, until: float) -> tuple[float, list]:
+        """(log m at ``a``, [(day, change of log m)] after ``a`` and before ``until``, in
+        order): the ratio's path as the slots now stand, for a sweep."""
+        v = self.base
+        steps = []
+        for lo, hi, beta, _, _ in st.slots.values():
+            if lo <= a:
+                if a < hi:
+                    v += beta
+                    if hi < until:
+                        steps.append((hi, -beta))
+            elif lo < until:
+                steps.append((lo, beta))
+                if hi < until:
+                    steps.append((hi, -beta))
+        if len(steps) > 1:
+            steps.sort()
+        return v, steps
+
     def _advance(self, st: JobSpell, to: float) -> None:
         """Accumulate the hazard from ``st.t`` to ``to``, service as it stood."""
         a = st.t
         if to <= a:
             return
-        at, s0, base = st.hz.at, st.s0, self.base
-        slots = st.slots.values()
-        cuts = [x for sl in slots for x in (sl[0], sl[1]) if a < x < to]
-        if cuts:
-            cuts.sort()
-        cuts.append(to)
+        at, s0 = st.hz.at, st.s0
+        v, steps = self._profile(st, a, to)
         ha, acc = st.ht, st.acc
-        for y in cuts:
-            v = base
-            for sl in slots:
-                if sl[0] <= a < sl[1]:
-                    v += sl[2]
-            hy = at(y - s0)
-            acc += math.exp(v) * (hy - ha)
-            a, ha = y, hy
-        st.acc, st.t, st.ht = acc, to, ha
+        for x, dv in steps:
+            if x > a:
+                hx = at(x - s0)
+                acc += math.exp(v) * (hx - ha)
+                a, ha = x, hx
+            v += dv
+        hy = at(to - s0)
+        st.acc, st.t, st.ht = acc + math.exp(v) * (hy - ha), to, hy
 
     def _solve(self, st: JobSpell) -> float:
         """The day the spell's cumulative hazard reaches its target, service as now planned
         (call after :meth:`_advance` to now)."""
-        hz, s0, base = st.hz, st.s0, self.base
-        slots = st.slots.values()
+        hz, s0 = st.hz, st.s0
         a = st.t
-        cuts = [x for sl in slots for x in (sl[0], sl[1]) if a < x < INF]
-        if cuts:
-            cuts.sort()
+        v, steps = self._profile(st, a, INF)
         left = st.target - st.acc
         ha = st.ht
         at = hz.at
-        for b in cuts:
-            v = base
-            for sl in slots:
-                if sl[0] <= a < sl[1]:
-                    v += sl[2]
-            m = math.exp(v)
-            hb = at(b - s0)
-            gain = m * (hb - ha)
-            if gain >= left:
-                return s0 + hz.inverse(ha + left / m)
-            left -= gain
-            a, ha = b, hb
-        v = base
-        for sl in slots:
-            if sl[0] <= a < sl[1]:
-                v += sl[2]
+        for x, dv in steps:
+            if x > a:
+                m = math.exp(v)
+                hx = at(x - s0)
+                gain = m * (hx - ha)
+                if gain >= left:
+                    return s0 + hz.inverse(ha + left / m)
+                left -= gain
+                a, ha = x, hx
+            v += dv
         return s0 + hz.inverse(ha + left / math.exp(v))
 
     def _set_end(self, c: "Citizen", st: JobSpell, now: float, wake: bool = True) -> None:
