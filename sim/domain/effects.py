@@ -196,7 +196,6 @@ class ServiceEffects:
                  measure_from: float, horizon: float):
         self.group = group
         self.spells = spells
-        self.planner = planner
         self.measure_from = measure_from
         self.horizon = horizon
         self.counters = counters          # its ``exposure`` (a fresh dict after the warm-up)
@@ -256,16 +255,12 @@ class ServiceEffects:
         """A spell began: a job spell gets its hazard clock, with what it brings from before t0
         (the last talk's window, a running offer) and, drawn now, a health wait."""
         plan = c.plan
-        if plan.destination != "job" or plan.to != "exit" or plan.route == "limit":
+        # a job spell's route (None for other exits, transfers and the duration limit's plans)
+        route = self.routes.get(plan.route) if plan.destination == "job" else None
+        if route is None or plan.to != "exit":
             c.fx = None
             if self.wait_on:
-                self._draw_wait()
-            return
-        route = self.routes.get(plan.route)
-        if route is None:
-            c.fx = None
-            if self.wait_on:
-                self._draw_wait()
+                self._draw_wait()           # the stream stays in step
             return
         limit_plan = self.limit_plans[0 if plan.limit_u < self.limit_share else 1]
         limit_end = c.spell_start + self.limit_days if limit_plan is not None else INF
@@ -334,6 +329,7 @@ class ServiceEffects:
 
     # ------------------------------------------------------------------ the clock
     def _talk(self, c: "Citizen", st: JobSpell, day: float, weight: float) -> None:
+        """A talk of ``weight`` was held on ``day``: the hazard up to it, its window, the end."""
         if weight <= 0.0 or not (c.plan is st.plan or self._current(c, st)):
             return
         self._advance(st, day)
