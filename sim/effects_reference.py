@@ -66,11 +66,19 @@ def main(argv: list[str] | None = None) -> int:
     from .schema import ConfigError
 
     args = list(sys.argv[1:] if argv is None else argv)
+    if any(a in ("-h", "--help") for a in args):
+        print(__doc__.strip())
+        return 0
     reps = 3
     rest = []
     for a in args:
         if a.startswith("replications="):
-            reps = int(a.split("=", 1)[1])
+            value = a.split("=", 1)[1]
+            if not value.isdigit() or int(value) < 1:
+                print(f"error: 'replications' = {value!r} must be a whole number of at least 1",
+                      file=sys.stderr)
+                return 2
+            reps = int(value)
         else:
             rest.append(a)
     try:
@@ -79,7 +87,15 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    ref, _ = measured_reference(cfg, reps)
+    if not cfg.jobcenter.is_composite:
+        print(f"error: 'jobcenter' = {cfg.jobcenter.name!r} is one jobcenter; the reference is "
+              "measured on a composite profile: national_sample or national", file=sys.stderr)
+        return 2
+    try:
+        ref, _ = measured_reference(cfg, reps)
+    except KeyboardInterrupt:
+        print("interrupted: nothing written", file=sys.stderr)
+        return 130
     print(reference_yaml(ref))
     worst, gap = largest_gap(cfg, ref)
     print(f"# largest gap to the configured reference: {worst} {gap:.3f}", file=sys.stderr)

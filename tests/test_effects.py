@@ -428,3 +428,15 @@ def test_the_configured_reference_is_the_baselines_service():
     worst, gap = largest_gap(cfg, judged)
     assert gap < 0.05, (f"{worst} is {gap:.3f} from the baseline's; rerun "
                         "python -m sim.effects_reference")
+
+
+@pytest.mark.parametrize("args,words", [(["replications=0"], "whole number of at least 1"),
+                                        (["jobcenter=small"], "composite profile"),
+                                        (["model.effects.talks.window_days=-3"],
+                                         "window_days")])
+def test_the_reference_command_refuses_bad_input_in_one_line(args, words, capsys):
+    from sim.effects_reference import main
+
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and words in err
