@@ -384,9 +384,11 @@ class ServiceEffects:
 
     def _draw_wait(self) -> tuple[float, float]:
         """Whether this spell waits for a health assessment (u < share) and for how long (days);
-        drawn for every spell of the group, so that the stream stays in step."""
+        drawn for every spell of the group, so that the stream stays in step, and as a standard
+        exponential scaled by the mean, so that a scenario with another mean waits in
+        proportion for the same spells."""
         s = self.s_wait
-        return s.random(), s.exponential(self.wait_mean) if self.wait_mean > 0 else 0.0
+        return s.random(), s.exponential(1.0) * self.wait_mean
 
     def _current(self, c: "Citizen", st: JobSpell) -> bool:
         """False (and the clock dropped) if the spell's plan was replaced since (a changed
