@@ -48,14 +48,21 @@ def summary():
     return table[["group", *INT_COLUMNS, *FLOAT_COLUMNS]]
 
 
-def event_log_digest(scenario: str) -> dict:
-    """Rows and SHA-256 of the fixed run's event log under ``scenario``."""
+EFFECTS_LOG_SCENARIOS = LOG_SCENARIOS
+"""The same scenarios with the spell effects on (``effects=literature``), pinned under
+``<scenario>@effects`` since the effects were built: a refactoring of the effects (or of
+anything else) must leave these rows as they are too."""
+
+
+def event_log_digest(scenario: str, effects: str = "none") -> dict:
+    """Rows and SHA-256 of the fixed run's event log under ``scenario`` (``effects=``)."""
     import hashlib
 
     from sim.configure import compose
     from sim.model import run
 
-    cfg, _ = compose([*OVERRIDES, f"scenario={scenario}"])
+    overrides = [o for o in OVERRIDES if not o.startswith("effects=")]
+    cfg, _ = compose([*overrides, f"effects={effects}", f"scenario={scenario}"])
     log = run(cfg, replication=0).log.columns()
     rows = list(zip(*log.values()))
     return {"rows": len(rows), "sha256": hashlib.sha256(repr(rows).encode()).hexdigest()}
@@ -68,6 +75,8 @@ def main() -> None:
     table.to_csv(GOLDEN, index=False, float_format="%.17g")
     print(f"wrote {GOLDEN} ({len(table)} groups)")
     digests = {s: event_log_digest(s) for s in LOG_SCENARIOS}
+    digests.update({f"{s}@effects": event_log_digest(s, "literature")
+                    for s in EFFECTS_LOG_SCENARIOS})
     LOG_DIGESTS.write_text(json.dumps(digests, indent=2) + "\n", encoding="utf-8")
     counts = ", ".join(f"{s}: {d['rows']} rows" for s, d in digests.items())
     print(f"wrote {LOG_DIGESTS} ({counts})")
