@@ -1217,9 +1217,13 @@ def operations_and_benefits(table) -> str | None:
     if cost is None or benefit is None or _missing(cost["difference"]) \
             or _missing(benefit["difference"]):
         return None
+    offers = _row(table, "offer_running_cost_dkk")
+    offer_words = "" if offers is None or _missing(offers["difference"]) else \
+        f", offers' running cost {_dkk_with_ci(offers)}"
     return (f"Side by side, a year: operations {_dkk_with_ci(cost)}, benefits "
-            f"{_dkk_with_ci(benefit)}. Benefit payments to citizens are not operating cost: "
-            "they move with the time citizens spend on benefit.")
+            f"{_dkk_with_ci(benefit)}{offer_words}. Benefit payments to citizens and the offers' "
+            "running cost are not operating cost: they move with the time citizens spend on "
+            "benefit and in offers.")
 
 
 def target_groups(run) -> list[str]:

@@ -177,6 +177,14 @@ def benefit_dkk_per_year(rec: dict, group: str | None = None) -> float | None:
     return None if dkk is None else dkk / _years(rec)
 
 
+def offer_running_cost_per_year(rec: dict) -> float | None:
+    """Running cost of the offers (active measures: course fees, wage subsidies, providers),
+    DKK per year; None for a record without it. Not part of the operating cost; it moves with
+    the offer-months a scenario gives (docs/offers.md)."""
+    dkk = rec["headline"].get("offer_running_cost_dkk")
+    return None if dkk is None else dkk / _years(rec)
+
+
 def value_of_staff_time_used(rec: dict) -> float:
     """Hours used on casework (all staff types) at the wage cost per available hour, DKK/year."""
     h = rec["headline"]
@@ -352,6 +360,10 @@ def figures_for(rec: dict) -> list[Figure]:
                 figs.append(Figure(f"benefit_dkk/{g}", SECTIONS[0],
                                    f"Benefit payments: {_label(rec, g)}", "DKK per year", "dkk",
                                    (lambda gg: lambda r: benefit_dkk_per_year(r, gg))(g)))
+    if h.get("offer_running_cost_dkk") is not None:
+        figs.append(Figure("offer_running_cost_dkk", SECTIONS[0],
+                           "Running cost of offers (active measures, not operating cost)",
+                           "DKK per year", "dkk", offer_running_cost_per_year))
     if "required_work_hours" in h:
         figs += [
             Figure("required_work_fte", SECTIONS[0],

@@ -185,6 +185,20 @@ def test_offer_running_cost_is_offer_months_times_the_price(small_run):
     assert h["offer_running_cost_dkk"] > 1e6
 
 
+def test_a_comparison_reports_the_offers_running_cost_a_year_beside_operations(small_run):
+    from sim.experiment import record
+    from sim.figures import comparison_table
+
+    rec = record(small_run)
+    table = comparison_table([rec], [rec]).set_index("figure")
+    row = table.loc["offer_running_cost_dkk"]
+    years = small_run.cfg.horizon_days / 365.0
+    assert row["baseline_mean"] == pytest.approx(headline(small_run)["offer_running_cost_dkk"]
+                                                 / years)
+    assert row["section"] == table.loc["operating_cost", "section"]
+    assert row["difference"] == 0
+
+
 def test_offer_running_cost_is_not_part_of_the_operating_cost(small_run):
     cfg = small_run.cfg
     dearer = OfferCosts({g: OfferCostGroup(c.cost_per_full_time_person_dkk * 2,
