@@ -1106,9 +1106,11 @@ def _on_time_clause(r: dict, kinds) -> str:
     if float(points.split()[0]) == 0:
         return (f"leaves the share of mandated talks held on time at "
                 f"{fmt_value(kind, unit, r['baseline_mean'])}")
+    noise = _noise(kind, unit, r)          # " (not a clear change: ...)" or empty
     return (f"{'raises' if d > 0 else 'lowers'} the share of mandated talks held on time by "
             f"{points} (from {fmt_value(kind, unit, r['baseline_mean'])} to "
-            f"{fmt_value(kind, unit, r['scenario_mean'])})" + _noise(kind, unit, r))
+            f"{fmt_value(kind, unit, r['scenario_mean'])}"
+            + (f"; {noise[2:]}" if noise else ")"))
 
 
 def _spell_clause(r: dict, kinds) -> str:
@@ -1130,22 +1132,22 @@ EFFECTS_FACTOR_WORDS = {"low": "half the evaluations' effects",
 
 
 def effects_assumption(config: dict | None) -> str:
-    """The assumption behind the change in time on benefit, in brackets: how large the spell
-    effects were taken to be (``effects=``, docs/effects.md)."""
+    """The assumption behind the change in time on benefit, as a clause to follow it: how large
+    the spell effects were taken to be (``effects=``, docs/effects.md)."""
+    from .config import EFFECT_SCALES
+
     config = config or {}
     level = config.get("effects", "literature")
     if level == "none":
-        return (" (effects=none: service does not move the time to a job, so durations change "
-                "only through waits for the rehabilitation team)")
+        return ("; with effects=none service does not move the time to a job, so durations "
+                "change only through waits for the rehabilitation team")
     talks = (((config.get("model") or {}).get("effects") or {}).get("talks") or {})
     ratio, window = talks.get("job_hazard_ratio"), talks.get("window_days")
-    from .config import EFFECT_SCALES
-
     how = (f"a talk raises the chance of leaving to a job "
            f"{ratio ** EFFECT_SCALES.get(level, 1.0):.2f}-fold for {window / 7:g} weeks, "
            "offers lock in and then help, " if ratio is not None and window else "")
-    return (f" (assuming {EFFECTS_FACTOR_WORDS.get(level, level)} of service on the time to a "
-            f"job: {how}relative to the baseline's service; effects={level}, docs/effects.md)")
+    return (f", assuming {EFFECTS_FACTOR_WORDS.get(level, level)} of service on the time to a "
+            f"job ({how}relative to the baseline's service; effects={level}, docs/effects.md)")
 
 
 def bottom_line(run, table, kinds) -> list[str]:
