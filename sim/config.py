@@ -13,6 +13,7 @@ minutes, working time in hours per full-time-equivalent year, money in DKK.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal, Optional
 
@@ -616,10 +617,6 @@ class HealthWait:
                                   + ", ".join(GROUPS))
 
 
-EXPOSURES = ("talk", "offer_company", "offer_guidance", "post_company", "post_guidance",
-             "health_wait")
-"""The kinds of service whose time share a job spell's hazard responds to (docs/effects.md)."""
-
 
 @dataclass
 class EffectReference:
@@ -633,6 +630,11 @@ class EffectReference:
     post_company: float = probability(0.0)
     post_guidance: float = probability(0.0)
     health_wait: float = probability(0.0)
+
+
+EXPOSURES = tuple(f.name for f in dataclasses.fields(EffectReference))
+"""The kinds of service a job spell's hazard responds to (docs/effects.md): the fields of
+:class:`EffectReference`."""
 
 
 @dataclass

@@ -283,17 +283,17 @@ class Model:
         scale = EFFECT_SCALES[cfg.effects]
         if scale == 0.0 or sizes.neutral:
             return
-        components = []
+        components = {}
         for g, sv in self.services.items():
             fx = ServiceEffects(g, sizes, scale, self.spells, self.planner, self.streams,
                                 self.counters.groups[g], self.warmup, self.horizon)
             fx.install(sv.effects)
-            components.append(fx)
+            components[g] = fx
         alive = self.alive
 
-        def count_open_spells():
-            for fx in components:
-                fx.finish(alive.values())
+        def count_open_spells():          # once over the citizens still in a spell
+            for c in alive.values():
+                components[c.group].finish(c)
         self.at_finish.append(count_open_spells)
 
     # ------------------------------------------------------------------ citizens

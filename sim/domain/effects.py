@@ -320,12 +320,12 @@ class ServiceEffects:
                     if sl[0] <= now < sl[1]:
                         ex["exits_" + sl[3]] += 1
 
-    def finish(self, alive) -> None:
-        """The run ends: count the exposure of the job spells still open (call at the horizon)."""
-        for c in alive:
-            st = c.fx
-            if st is not None and c.group == self.group:
-                self._close(st, self.horizon)
+    def finish(self, c: "Citizen") -> None:
+        """The run ends with citizen ``c`` (of this group) still in its spell: count the
+        exposure of its job spell, if it is one, up to the horizon."""
+        st = c.fx
+        if st is not None:
+            self._close(st, self.horizon)
 
     # ------------------------------------------------------------------ the clock
     def _talk(self, c: "Citizen", st: JobSpell, day: float, weight: float) -> None:
