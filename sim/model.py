@@ -151,6 +151,7 @@ class Model:
     """
 
     def __init__(self, cfg: SimConfig, replication: int = 0):
+        cfg = mechanisms.configure(cfg)       # what the model is built from (sim.mechanisms)
         self.cfg = cfg
         self.env = simpy.Environment()
         self.warmup = cfg.warmup_days
@@ -452,5 +453,5 @@ def run(cfg: SimConfig, replication: int = 0,
     with paused_cyclic_gc():       # building makes no cyclic garbage either
         model = Model(cfg, replication)
         model.run(progress)
-    return RunResult(cfg, replication, model.counters, model.log, model.pools,
+    return RunResult(model.cfg, replication, model.counters, model.log, model.pools,
                      time.perf_counter() - t0, len(model.alive))

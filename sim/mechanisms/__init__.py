@@ -8,6 +8,9 @@ holds
 * ``SEAM``: the seam it fills (one of :data:`sim.seams.SEAMS`), for the documentation;
 * ``Config``: a dataclass of its parameters, built with the strict schema (:mod:`sim.schema`),
   so that a misspelt key or a negative rate fails in one line before anything runs;
+* optionally ``configure(config, cfg) -> SimConfig``: called before the model is built, for a
+  mechanism that changes what the model is built from (a working-time line, a pool's split, a
+  centre's practice); it returns a changed copy of ``cfg`` and must not change ``cfg`` itself;
 * ``install(config, model)``: called once while the :class:`sim.model.Model` is built, before
   its components are bound; it replaces or wraps the components of the seam for the benefit
   groups (or pools) it applies to (``model.services[group]``). Nothing of it is looked up again
@@ -72,3 +75,14 @@ def build_configs(raw: Mapping[str, Any] | None, path: str = "mechanisms") -> di
         cls = config_class(str(name))
         out[str(name)] = build(cls, {} if params is None else params, f"{path}.{name}")
     return out
+
+
+def configure(cfg):
+    """``cfg`` as the model is to be built from it: each switched-on mechanism that defines
+    ``configure(config, cfg)`` applied in turn, in the order the scenario names them (the
+    others install themselves into the built model instead)."""
+    for name, settings in cfg.mechanisms.items():
+        hook = getattr(module(name), "configure", None)
+        if hook is not None:
+            cfg = hook(settings, cfg)
+    return cfg
