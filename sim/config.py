@@ -91,6 +91,10 @@ class JobcenterProfile:
     rehab_team_case_slots_per_meeting: int = nonneg(0)
     members: dict[str, int] = field(default_factory=dict)
     simulate_per_member: int = nonneg(0)
+    practice: Any = "average"             # local practice (sim.practice): average, drawn, or
+                                          # the values of its lines (a mapping)
+    practice_seed: int = nonneg(0)        # drawn: the seed of the centres' own fixed draws
+    big_city: bool = False                # one of the four largest cities (QB14 B1 exempts them)
 
     @property
     def is_composite(self) -> bool:
@@ -98,6 +102,9 @@ class JobcenterProfile:
         return bool(self.members)
 
     def validate(self, path: str) -> None:
+        from .practice import check_practice_setting
+
+        check_practice_setting(self.practice, f"{path}.practice", composite=bool(self.members))
         if self.members:
             if self.groups or self.caseworker_pools:
                 raise ConfigError(f"'{path}' lists members and also groups or pools; a composite "
@@ -516,11 +523,13 @@ class Costs:
     medical_certificates_dkk: float = nonneg()
     lae265_price_dkk: float = nonneg()
     reassessment_certificate_price_dkk: float = nonneg()
+    wage_level: float = positive(1.0)     # a centre's wages against the national average
+                                          # (its practice, sim.practice); 1 nationally
 
     @property
     def wage_per_fte_dkk(self) -> float:
-        """Wage cost of one FTE-year (DKK)."""
-        return self.operating_cost_dkk * self.wage_share / self.national_fte
+        """Wage cost of one FTE-year (DKK) at this centre's wage level."""
+        return self.operating_cost_dkk * self.wage_share / self.national_fte * self.wage_level
 
     @property
     def other_services_per_fte_dkk(self) -> float:
@@ -716,6 +725,58 @@ class StaffType:
 
 
 @dataclass
+class PracticeLine:
+    """How one line of local practice differs across jobcenters: the national ``average``
+    (the value the rest of the configuration holds), the ``low`` and ``high`` ends of the spread
+    (QB14's range across centres) and the ``loading`` of a centre's value on the common factor
+    that ties its lines together (0: independent of the others)."""
+
+    average: float = nonneg()
+    low: float = nonneg()
+    high: float = nonneg()
+    loading: float = probability(0.0)
+
+    def validate(self, path: str) -> None:
+        if not self.low <= self.average <= self.high:
+            raise ConfigError(f"'{path}': average {self.average:g} must lie between low "
+                              f"{self.low:g} and high {self.high:g}")
+        if self.low == self.high != self.average:
+            raise ConfigError(f"'{path}': low = high = {self.low:g} but average {self.average:g}")
+
+
+@dataclass
+class ManagementInformation:
+    """Management information pulled into spreadsheets by hand (QB14 E6): in
+    ``share_of_centres`` of the jobcenters every employee spends ``hours_per_year`` on it;
+    ``loading`` on the common factor as for :class:`PracticeLine`."""
+
+    share_of_centres: float = probability(0.0)
+    hours_per_year: float = nonneg(0.0)
+    loading: float = probability(0.0)
+
+
+@dataclass
+class PracticeSpread:
+    """How jobcenters' local practice differs (:mod:`sim.practice`): the lines, the shape of
+    each centre's draw (a beta distribution on [low, high] with the line's average as its mean
+    and ``concentration`` = a + b) and the share of caseworkers' required work that is talks
+    (preparation, talk, documentation), used to staff a drawn centre to its workload."""
+
+    lines: dict[str, PracticeLine] = field(default_factory=dict)
+    management_information: ManagementInformation = field(default_factory=ManagementInformation)
+    concentration: float = positive(4.0)
+    staffing_talk_share: float = probability(0.6)
+
+    def validate(self, path: str) -> None:
+        from .practice import LINES
+
+        for name in self.lines:
+            if name not in LINES:
+                raise ConfigError(f"unknown practice line '{path}.lines.{name}'; valid: "
+                                  + ", ".join(LINES))
+
+
+@dataclass
 class ModelParams:
     """Behaviour and practice shared by all jobcenter profiles."""
 
@@ -735,6 +796,7 @@ class ModelParams:
     offer_costs: OfferCosts = field(default_factory=OfferCosts)
     effects: SpellEffectSizes = field(default_factory=SpellEffectSizes)
     benefits: Benefits = field(default_factory=Benefits)
+    practice: PracticeSpread = field(default_factory=PracticeSpread)
 
     def validate(self, path: str) -> None:
         for st in BASELINE_STAFF_TYPES:

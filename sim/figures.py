@@ -572,29 +572,87 @@ def _safe_values(fn, records) -> list[float | None]:
     return values(Figure("", "", "", "", "", fn), records)
 
 
-def _at_work_fte(rec: dict) -> float | None:
-    """Required work, elastic work and idle time together, in FTE: the available time that is
-    neither non-bookable (meetings, training, breaks) nor absence."""
-    parts = (required_work_fte(rec), elastic_work_fte(rec), idle_fte(rec))
-    return None if any(x is None for x in parts) else sum(parts)
+UNSCHEDULED_STAFF = "management_and_staff_functions"
+"""The staff the model does not schedule (cost only): their hours count as required work."""
+
+
+def freed_hours_by_staff_type(scenario: dict, baseline: dict) -> dict[str, float] | None:
+    """Capacity freed in one pair of replications, hours over the measured period by staff type.
+
+    For each staff type: the fall in required work, plus the rise in time at work per head
+    (available less non-bookable hours: fewer breaks, meetings or days off sick give more) times
+    the scenario's heads. Staff added or removed do not count (a staff type the baseline lacks
+    counts its required work only). Management and staff functions, which the model does not
+    schedule, count their hours (staff functions sized down free them). Records without
+    non-bookable hours and heads give the fall in required work alone. None without required
+    work."""
+    hs, hb = scenario["headline"], baseline["headline"]
+    req_s, req_b = hs.get("required_work_hours"), hb.get("required_work_hours")
+    if req_s is None or req_b is None:
+        return None
+    nb_s, nb_b = hs.get("non_bookable_hours"), hb.get("non_bookable_hours")
+    n_s, n_b = hs.get("staff_heads") or {}, hb.get("staff_heads") or {}
+    av_s, av_b = hs.get("available_hours") or {}, hb.get("available_hours") or {}
+    out = {}
+    for st in dict.fromkeys([*req_b, *req_s]):
+        freed = req_b.get(st, 0.0) - req_s.get(st, 0.0)
+        if nb_s is not None and nb_b is not None and n_s.get(st) and n_b.get(st):
+            at_work_s = av_s.get(st, 0.0) - nb_s.get(st, 0.0)
+            at_work_b = av_b.get(st, 0.0) - nb_b.get(st, 0.0)
+            freed += at_work_s - n_s[st] / n_b[st] * at_work_b
+        out[st] = freed
+    if hs.get("unscheduled_hours") is not None and hb.get("unscheduled_hours") is not None:
+        out[UNSCHEDULED_STAFF] = hb["unscheduled_hours"] - hs["unscheduled_hours"]
+    return out
+
+
+def _freed_fte(scenario: dict, baseline: dict) -> float | None:
+    by_type = freed_hours_by_staff_type(scenario, baseline)
+    return None if by_type is None else _fte(baseline, sum(by_type.values()))
+
+
+def _freed_dkk(scenario: dict, baseline: dict) -> float | None:
+    """Capacity freed of one pair at the baseline's wage cost per hour of each staff type
+    (DKK a year): a lower wage rate in the scenario frees no hours and is valued at nothing."""
+    by_type = freed_hours_by_staff_type(scenario, baseline)
+    if by_type is None:
+        return None
+    h = baseline["headline"]
+    rates = h.get("hour_rate_dkk_by_staff_type") or {}
+    return sum(hours * rates.get(st, h["hour_rate_dkk"])
+               for st, hours in by_type.items()) / _years(baseline)
+
+
+def _pairwise(fn, scenario: Sequence[dict], baseline: Sequence[dict]) -> Interval:
+    """Mean and t-interval over the replications of ``fn(scenario[i], baseline[i])``."""
+    if len(scenario) != len(baseline):
+        raise ValueError("a paired figure needs as many scenario as baseline records")
+    return mean_ci([fn(s, b) for s, b in zip(scenario, baseline)])
+
+
+def _clear(iv: Interval) -> bool | None:
+    if iv.half_width is None:
+        return None
+    return iv.low > 0 or iv.high < 0
 
 
 def capacity_freed(scenario: Sequence[dict], baseline: Sequence[dict]) -> dict | None:
     """Capacity freed by the scenario, in FTE and in DKK a year, with 95% intervals.
 
-    Capacity freed is the baseline's required work less the scenario's (replication by
-    replication): positive when the scenario needs less mandated and required work. Its money
-    value is that fall at each staff type's wage cost per hour, whether or not staff are
-    released. None when the records do not hold required work.
+    Capacity freed is, replication by replication, the baseline's required work less the
+    scenario's, plus the time at work a staff member gains (fewer breaks, meetings, days off
+    sick; :func:`freed_hours_by_staff_type`): positive when the scenario needs less of the staff's
+    time for the same citizens. Its money value is that time at each staff type's wage cost per
+    hour in the baseline, whether or not staff are released. None when the records do not hold
+    required work.
     """
-    fte = _change(required_work_fte, scenario, baseline)
-    if fte.difference.n == 0:
+    fte = _pairwise(_freed_fte, scenario, baseline)
+    if fte.n == 0:
         return None
-    dkk = _change(required_work_dkk, scenario, baseline)
-    f, f_clear = _flipped(fte)
-    m, _ = _flipped(dkk)
-    return {"fte": f, "dkk": m, "clear": f_clear,
-            "baseline_fte": fte.baseline.mean, "scenario_fte": fte.scenario.mean}
+    dkk = _pairwise(_freed_dkk, scenario, baseline)
+    req = _change(required_work_fte, scenario, baseline)
+    return {"fte": fte, "dkk": dkk, "clear": _clear(fte),
+            "baseline_fte": req.baseline.mean, "scenario_fte": req.scenario.mean}
 
 
 def where_capacity_went(scenario: Sequence[dict], baseline: Sequence[dict]
@@ -628,8 +686,7 @@ def where_capacity_went(scenario: Sequence[dict], baseline: Sequence[dict]
                 "more employer contact, case-file upkeep", "fte", "FTE",
                 lambda r: elastic_work_fte(r, exclude=EXTRA_TALK)),
             row("idle", "Idle time", "fte", "FTE", idle_fte),
-            row("at_work", "Less time at work (staff added or removed, non-bookable time)",
-                "fte", "FTE", _at_work_fte, flip=True),
+            _staffing_row(scenario, baseline),
             row("unmet_demand", "Unmet demand: required work nobody could do", "hours",
                 "hours", unmet_demand_hours)]
     if any(b["headline"].get("backlog_hours_at_end") is not None for b in baseline):
@@ -638,6 +695,20 @@ def where_capacity_went(scenario: Sequence[dict], baseline: Sequence[dict]
     rows.append(row("staff_time_used", "Check: staff time used on casework", "fte", "FTE",
                     lambda r: r["headline"]["fte_used_on_casework"]))
     return rows
+
+
+def _staffing_row(scenario: Sequence[dict], baseline: Sequence[dict]) -> CapacityRow:
+    """The part of capacity freed that elastic work and idle time do not hold: staff added or
+    removed (their time at work), and management and staff functions sized down."""
+    def rest(s, b):
+        freed = _freed_fte(s, b)
+        parts = [elastic_work_fte(s), elastic_work_fte(b), idle_fte(s), idle_fte(b)]
+        if freed is None or any(x is None for x in parts):
+            return None
+        return freed - (parts[0] - parts[1]) - (parts[2] - parts[3])
+    iv = _pairwise(rest, scenario, baseline)
+    return CapacityRow("at_work", "Staff added or removed (time at work), staff functions "
+                       "sized down", "fte", "FTE", iv, _clear(iv))
 
 
 TAKE_UP = ("extra_talks", "other_elastic", "idle", "at_work")

@@ -12,6 +12,7 @@ the components it changes, and the components are bound. The processes themselve
 """
 from __future__ import annotations
 
+import dataclasses
 import gc
 import math
 import time
@@ -21,7 +22,7 @@ from typing import Callable
 
 import simpy
 
-from . import mechanisms
+from . import mechanisms, practice
 from .config import EFFECT_SCALES, GROUPS, SimConfig
 from .domain.booking import AppointmentBooking, CaseworkerBooks, NoBookingWork
 from .domain.caseload import FixedCaseload
@@ -141,6 +142,19 @@ def arrivals(model: "Model", group: str, per_year: float) -> Arrivals:
     return kind(model, group, per_year)
 
 
+def built_config(cfg: SimConfig) -> SimConfig:
+    """What the model is built from: the jobcenter's practice resolved (the national average,
+    or its own draw) and its staff fitted to it (:mod:`sim.practice`), then each switched-on
+    mechanism's ``configure`` (:func:`sim.mechanisms.configure`: a practice norm, a working-time
+    line, a pool split), then the practice written into the lines it changes. ``cfg`` itself is
+    left as it is."""
+    centre = practice.resolve(cfg)
+    cfg = dataclasses.replace(cfg, jobcenter=dataclasses.replace(cfg.jobcenter, practice=centre))
+    cfg = practice.staffed(cfg, centre)
+    cfg = mechanisms.configure(cfg)
+    return practice.apply(cfg)
+
+
 class Model:
     """One jobcenter for one replication: staff pools, group components, citizens.
 
@@ -151,7 +165,7 @@ class Model:
     """
 
     def __init__(self, cfg: SimConfig, replication: int = 0):
-        cfg = mechanisms.configure(cfg)       # what the model is built from (sim.mechanisms)
+        cfg = built_config(cfg)
         self.cfg = cfg
         self.env = simpy.Environment()
         self.warmup = cfg.warmup_days

@@ -19,6 +19,7 @@ from typing import Callable
 import numpy as np
 import yaml
 
+from . import practice
 from .config import EXPOSURES, JobcenterProfile, SimConfig
 from .configure import CONF_DIR
 from .schema import ConfigError, build
@@ -41,15 +42,35 @@ class Member:
     cfg: SimConfig
 
 
-def load_profile(name: str) -> JobcenterProfile:
-    """A single-jobcenter profile from ``conf/jobcenter/NAME.yaml``."""
+def profile_data(name: str, seen: tuple[str, ...] = ()) -> dict:
+    """The settings of profile ``conf/jobcenter/NAME.yaml``, with those of the profile its
+    ``defaults`` list names first (as Hydra composes it: ``defaults: [large, _self_]``)."""
     path = CONF_DIR / "jobcenter" / f"{name}.yaml"
     if not path.is_file():
         valid = sorted(p.stem for p in path.parent.glob("*.yaml"))
         raise ConfigError(f"composite profile names unknown member '{name}'; valid: "
                           + ", ".join(valid))
-    profile = build(JobcenterProfile, yaml.safe_load(path.read_text(encoding="utf-8")),
-                    f"jobcenter[{name}]")
+    if name in seen:
+        raise ConfigError(f"profile '{name}' takes its defaults from itself")
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    out: dict = {}
+    for base in data.pop("defaults", None) or []:
+        if base != "_self_":
+            out = _merged(out, profile_data(str(base), (*seen, name)))
+    return _merged(out, data)
+
+
+def _merged(a: dict, b: dict) -> dict:
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = _merged(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) \
+            else v
+    return out
+
+
+def load_profile(name: str) -> JobcenterProfile:
+    """A single-jobcenter profile from ``conf/jobcenter/NAME.yaml``."""
+    profile = build(JobcenterProfile, profile_data(name), f"jobcenter[{name}]")
     if profile.is_composite:
         raise ConfigError(f"member '{name}' is itself a composite profile")
     return profile
@@ -61,7 +82,26 @@ def member_seed(seed: int, index: int) -> int:
 
 
 def members(cfg: SimConfig) -> list[Member]:
-    """The jobcenters a composite run simulates, with their weights."""
+    """The jobcenters a composite run simulates, with their weights.
+
+    With ``practice: drawn`` each jobcenter has its own fixed practice
+    (:func:`sim.practice.draw_centre`, from ``practice_seed`` and its index in the country), and
+    the simulated ones are centred together (weighted by their weight and staff) so that the
+    country's mean of every line is the national average.
+    """
+    out = _members(cfg)
+    if cfg.jobcenter.practice != "drawn" or not out:
+        return out
+    spread = cfg.model.practice
+    raw = [practice.draw_centre(spread, cfg.jobcenter.practice_seed, m.index) for m in out]
+    weights = [m.weight * m.cfg.jobcenter.total_fte for m in out]
+    for m, centre in zip(out, practice.centre_country(raw, weights, spread)):
+        m.cfg = dataclasses.replace(m.cfg, jobcenter=dataclasses.replace(m.cfg.jobcenter,
+                                                                         practice=centre))
+    return out
+
+
+def _members(cfg: SimConfig) -> list[Member]:
     out: list[Member] = []
     index = 0
     per = cfg.jobcenter.simulate_per_member
@@ -94,7 +134,7 @@ def run_member(args: tuple[Member, int]) -> dict:
         "replication": replication,
         "headline": headline(result),
         "summary": group_rows(result),
-        "fte_total": member.cfg.jobcenter.total_fte,
+        "fte_total": result.cfg.jobcenter.total_fte,       # as built (practice, mechanisms)
         "scheduled_staff": sum(p.n for p in result.pools.values()),
     }
 

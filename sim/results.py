@@ -202,6 +202,13 @@ def headline(result: RunResult) -> dict:
         "certificates": dict(c.certificates),
         "required_work_hours": required,
         "elastic_work_hours": elastic,
+        "non_bookable_hours": {st: sum(m for (t, _), m in c.non_bookable_minutes.items()
+                                       if t == st) / 60.0 for st in staff_types},
+        "staff_heads": {st: sum(p.n for p in result.pools.values() if p.staff_type == st)
+                        for st in staff_types},
+        "unscheduled_hours": ((cfg.jobcenter.management_fte + cfg.jobcenter.staff_functions_fte)
+                              * cfg.model.working_time.available_hours * years),
+        "practice": {k: v for k, v in practice_values(cfg).items() if v is not None},
         "line_hours": line_hours(c, staff_types),
         "unmet_work_minutes": dict(c.unmet_minutes),
         "backlog_hours_at_end": {act: m / 60.0 for act, m in sorted(c.backlog_minutes.items())},
@@ -214,12 +221,26 @@ def headline(result: RunResult) -> dict:
 NON_BOOKABLE_LINE = {              # the QB14 line (section 2) of each non-bookable budget line
     "admin_around_casework": "admin_around_casework",
     "meetings_training_breaks": "meetings_training_breaks",
+    "breaks": "meetings_training_breaks",          # the three parts of it (sim.practice)
+    "meetings": "meetings_training_breaks",
+    "training": "meetings_training_breaks",
+    "management_information": "admin_around_casework",
     "sparring": "indirect_casework",
     "general_administration": "general_administration",
 }
 TIME_BUDGET_LINES = ("direct_contact", "indirect_casework", "admin_around_casework",
                      "general_administration", "meetings_training_breaks", "unused_capacity")
 """QB14's five lines of available time (section 2), and the model's unused capacity."""
+
+
+def practice_values(cfg) -> dict:
+    """The jobcenter's practice lines as the run had them (:mod:`sim.practice`), and whether
+    they were drawn."""
+    from .practice import CentrePractice, resolve
+
+    p = cfg.jobcenter.practice
+    p = p if isinstance(p, CentrePractice) else resolve(cfg)
+    return {**p.values(), "drawn": p.drawn, "big_city": cfg.jobcenter.big_city}
 
 
 def line_hours(c, staff_types) -> dict[str, dict[str, float]]:

@@ -22,6 +22,8 @@ desk-work routing  routing.OwnCaseworker           for every piece of desk work 
 decision path      rehabilitation.LocalRehabTeam   when a case is referred
 reassessment       reassessment.FormalReassessment when a spell starts, when one is due
 spell effects      effects.SpellEffects (empty)    after a talk, when an offer starts
+centre practice    practice.CentrePractice         before the model is built (``configure``)
+working time       model.working_time              before the model is built (``configure``)
 =================  ==============================  ============================================
 
 Staff pools are data too: a mechanism adds one with :meth:`sim.model.Model.add_pool` (a booking
@@ -37,7 +39,7 @@ from typing import TYPE_CHECKING, Protocol
 
 SEAMS = ("deadlines", "talk format", "booking policy", "who books", "caseload policy",
          "contact plan", "extra talks", "holding a talk", "offer provider", "desk-work routing",
-         "decision path", "reassessment", "spell effects")
+         "decision path", "reassessment", "spell effects", "centre practice", "working time")
 """The seams' names, as a mechanism module's ``SEAM`` gives the one it fills."""
 
 if TYPE_CHECKING:

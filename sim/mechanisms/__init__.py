@@ -33,6 +33,8 @@ REGISTRY: dict[str, str] = {
     "group_booking": "group_booking",
     "central_booking": "central_booking",
     "group_course": "group_course",
+    "practice_norms": "practice_norms",
+    "time_budget": "time_budget",
 }
 """Mechanism name -> its module in this package (imported when first used)."""
 
