@@ -94,8 +94,16 @@ def members(cfg: SimConfig) -> list[Member]:
         return out
     spread = cfg.model.practice
     raw = [practice.draw_centre(spread, cfg.jobcenter.practice_seed, m.index) for m in out]
+    # centred on the staff each centre has: first the profiles' staff, then the staff fitted to
+    # the centred practice (the staff the model schedules; sickness moves their hours)
     weights = [m.weight * m.cfg.jobcenter.total_fte for m in out]
-    for m, centre in zip(out, practice.centre_country(raw, weights, spread)):
+    for _ in range(2):
+        centres = practice.centre_country(raw, weights, spread)
+        weights = [m.weight * practice.scheduled_staff(practice.staffed(
+            dataclasses.replace(m.cfg, jobcenter=dataclasses.replace(m.cfg.jobcenter,
+                                                                     practice=c)), c))
+            for m, c in zip(out, centres)]
+    for m, centre in zip(out, centres):
         m.cfg = dataclasses.replace(m.cfg, jobcenter=dataclasses.replace(m.cfg.jobcenter,
                                                                          practice=centre))
     return out

@@ -289,6 +289,14 @@ def staffed(cfg: "SimConfig", p: CentrePractice) -> "SimConfig":
     return dataclasses.replace(cfg, jobcenter=jc)
 
 
+def scheduled_staff(cfg: "SimConfig") -> int:
+    """The persons the model schedules in ``cfg``'s jobcenter (caseworkers, company consultants,
+    case support)."""
+    jc = cfg.jobcenter
+    return (sum(p.caseworkers for p in jc.caseworker_pools.values()) + jc.company_consultants
+            + jc.admin_staff)
+
+
 def apply(cfg: "SimConfig") -> "SimConfig":
     """``cfg`` with its jobcenter's practice (a :class:`CentrePractice` in
     ``cfg.jobcenter.practice``) written into the lines it changes; a new configuration (the
