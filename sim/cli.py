@@ -116,6 +116,8 @@ def usage() -> str:
             ("effects=LEVEL", "service's effect on duration: none, low, literature, high "
                               f"[{d.get('effects')}]"),
             ("sensitivity=false", "skip the comparison again at effects=none and effects=high"),
+            ("overlap=false", "a composite scenario (qb14_all): skip running each "
+                              "component alone"),
             ("event_log=false", "leave out events.parquet"),
             ("progress=false", "no progress lines on stderr"),
             ("hydra.run.dir=DIR", "write the run folder to DIR"),
@@ -240,12 +242,15 @@ def _latest(hc, run_dir: Path) -> None:
 def _run(cfg, hc, run_dir: Path) -> None:
     """Validate, simulate and write the run directory (the body of :func:`_task`)."""
     from .experiment import baseline_config, run_experiment, summary_lines, write_experiment
+    from .overlap import component_configs, overlap_lines, run_overlap
     from .progress import ProgressBar
     from .sensitivity import run_sensitivity
 
     try:
         sim_cfg, description = apply_scenario(cfg, list(hc.overrides.task))
         base_cfg, base_description = baseline_config(cfg, list(hc.overrides.task))
+        components = component_configs(cfg, list(hc.overrides.task), description) \
+            if sim_cfg.overlap and not sim_cfg.jobcenter.is_composite else []
     except ConfigError as exc:
         fail(str(exc))
     label = f"{sim_cfg.scenario} / {sim_cfg.jobcenter.name}"
@@ -259,9 +264,11 @@ def _run(cfg, hc, run_dir: Path) -> None:
         exp = run_experiment(sim_cfg, description, base_cfg, base_description,
                              progress_factory=ProgressBar if sim_cfg.progress else None, log=log)
         sensitivity = run_sensitivity(exp, log=log)      # None for the baseline alone
+        overlap = run_overlap(exp, components, log=log,   # None unless a composite scenario
+                              progress_factory=ProgressBar if sim_cfg.progress else None)
     except ConfigError as exc:
         fail(str(exc))
-    metrics = write_experiment(run_dir, exp, sensitivity=sensitivity)
+    metrics = write_experiment(run_dir, exp, sensitivity=sensitivity, overlap=overlap)
     (run_dir / INCOMPLETE).unlink(missing_ok=True)      # left by an earlier, interrupted run
     share = metrics["talks_on_time_share"]
     print(f"{label}: {metrics['citizens_simulated']:,} citizens, "
@@ -270,7 +277,7 @@ def _run(cfg, hc, run_dir: Path) -> None:
           + f", operating cost DKK {metrics['operating_cost_dkk'] / 1e6:,.1f} million"
           + (f" over {sim_cfg.horizon_days:,} days" if sim_cfg.horizon_days != 365 else "")
           + f", {exp.first_result.wall_seconds:.1f} s (replication 1)")
-    for line in summary_lines(exp, sensitivity):
+    for line in summary_lines(exp, sensitivity) + overlap_lines(overlap):
         print(line)
     print(f"results: {run_dir}")
     _latest(hc, run_dir)

@@ -1676,6 +1676,9 @@ def write_comparison_report(runs, out_dir: Path, notes: Sequence[str] = ()) -> P
                 notes_ = capacity_notes(accounts[0])
                 if notes_:
                     doc.p(" ".join(notes_))
+        from .overlap import overlap_section
+
+        overlap_section(doc, runs)              # composite scenarios: joint against singles
         doc.h(2, "Headline figures")
         doc.p("Each figure is the mean over the replications. The difference is the scenario "
               "less the baseline, replication by replication (both sides use the same random "
@@ -1765,6 +1768,9 @@ def write_comparison_report(runs, out_dir: Path, notes: Sequence[str] = ()) -> P
             doc.p(f"**Source:** {d['source']}")
         if d.get("mechanism"):
             doc.p(f"**What changes:** {d['mechanism']}")
+        if d.get("components"):
+            doc.p("**Composed of** (each as its own scenario file specifies it):")
+            doc.ul([f"{c['title']} (`{c['scenario']}`)" for c in d["components"]])
         if d.get("assumptions"):
             doc.p("**Assumptions** (with the values this run used):")
             doc.ul(assumptions_of(r))
@@ -1799,6 +1805,10 @@ def write_comparison_report(runs, out_dir: Path, notes: Sequence[str] = ()) -> P
         if any(r.sensitivity is not None for r in runs):
             files.append("`sensitivity.csv`: the sensitivity line, one row per effects level "
                          "(differences and confidence intervals in plain numbers)")
+        if any((Path(r.run_dir) / "overlap.csv").is_file() for r in runs):
+            files.append("`overlap.csv`, `overlap_replications.csv`: the composite's joint "
+                         "effect, each proposal's alone, their sum and the overlap (and every "
+                         "replication of them)")
         files += ["`replications.csv`: every figure in every replication, for both sides",
                   "`replications/`: the full results of each replication (JSON)",
                   "`metrics.json`, `summary.csv`, `events.parquet`: the scenario's first "

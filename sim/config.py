@@ -841,6 +841,7 @@ class SimConfig:
     mechanisms: dict[str, Any] = field(default_factory=dict)   # name -> its validated Config
     effects: str = "literature"           # size of service's effects on duration (EFFECT_SCALES)
     sensitivity: bool = True              # a comparison also runs effects=none and effects=high
+    overlap: bool = True                  # a composite scenario also runs each component alone
 
     def validate(self, path: str) -> None:
         from .mechanisms import build_configs

@@ -4,11 +4,18 @@ Order of precedence (last wins): ``conf/`` defaults and the chosen jobcenter/rul
 the scenario's ``changes`` and ``mechanisms``, then the command-line overrides. Every failure is
 a :class:`ConfigError` with a one-line message; a path that moved to a mechanism (:data:`MOVED`)
 names its new place.
+
+A *composite* scenario (``compose: [a1_flex, c2_shared_caseload, ...]``) is the merge of its
+components' ``changes`` and ``mechanisms``, in order, with its own on top
+(:func:`compose_scenarios`); two components that disagree on a setting are an error unless the
+composite sets it itself and says why in an assumption.
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +29,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONF_DIR = PROJECT_ROOT / "conf"
 SCENARIO_DIR = PROJECT_ROOT / "scenarios"
 CONFIG_GROUPS = ("jobcenter", "rules", "model")
-SCENARIO_KEYS = ("description", "mechanisms", "changes")
+SCENARIO_KEYS = ("description", "mechanisms", "changes", "compose")
 MECHANISMS = "mechanisms"
+COMPOSE = "compose"
+"""Key of a composite scenario's list of component scenarios."""
 
 MOVED = {
     # old path (and everything under it) -> (new path, why it moved if the path does not say)
@@ -119,8 +128,9 @@ def scenario_titles() -> dict[str, str]:
     return titles
 
 
-def load_scenario(name: str) -> dict[str, Any]:
-    """The scenario file as a dictionary with ``description``, ``mechanisms`` and ``changes``."""
+def _read_scenario(name: str) -> dict[str, Any]:
+    """One scenario file as it stands, checked: ``description``, ``mechanisms``, ``changes``
+    and ``compose`` (the component names of a composite, empty for a single scenario)."""
     valid = scenarios()
     if name not in valid:
         raise _unknown("scenario", str(name), valid)
@@ -139,9 +149,235 @@ def load_scenario(name: str) -> dict[str, Any]:
     if not isinstance(mechanisms, dict):
         raise ConfigError(f"'mechanisms' in scenario {name} must be a mapping of mechanism names "
                           "to their settings")
+    description = data.get("description") or {}
+    components = data.get(COMPOSE) or []
+    if not isinstance(components, list) or not all(isinstance(c, str) for c in components):
+        raise ConfigError(f"'{COMPOSE}' in scenario {name} must be a list of scenario names, got "
+                          f"{components!r}")
     check_moved(_leaf_paths(changes), f"scenario {name}, changes: ")
-    return {"description": data.get("description") or {}, "mechanisms": mechanisms,
-            "changes": changes}
+    return {"description": description, "mechanisms": mechanisms, "changes": changes,
+            COMPOSE: components}
+
+
+def load_scenario(name: str) -> dict[str, Any]:
+    """The scenario as a dictionary with ``description``, ``mechanisms``, ``changes`` and
+    ``compose``. A composite's ``changes`` and ``mechanisms`` are the merged ones
+    (:func:`compose_scenarios`), and its description lists the components (``components``:
+    scenario and title of each) and carries their assumptions after its own."""
+    data = _read_scenario(name)
+    if not data[COMPOSE]:
+        return data
+    return compose_scenarios(name, data)
+
+
+def _leaves(tree: dict, prefix: str = "") -> dict[str, Any]:
+    """The leaves of a nested mapping by dotted path (lists and empty mappings are leaves)."""
+    out: dict[str, Any] = {}
+    for k, v in tree.items():
+        path = f"{prefix}{k}"
+        if isinstance(v, dict) and v:
+            out.update(_leaves(v, path + "."))
+        else:
+            out[path] = v
+    return out
+
+
+def _deep_merge(into: dict, other: dict) -> dict:
+    """``into`` with ``other`` merged in, mapping by mapping (any other value replaces)."""
+    out = copy.deepcopy(into)
+    for k, v in other.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _deep_merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def _mechanism_settings(mechanism: str, settings: dict | None) -> dict[str, Any]:
+    """A mechanism's settings with its ``Config`` defaults filled in for the keys not given
+    (unknown keys are kept: the schema rejects them when the configuration is built)."""
+    from .mechanisms import config_class
+
+    try:
+        cls = config_class(mechanism)
+    except ImportError:
+        return dict(settings or {})
+    out = {}
+    for f in dataclasses.fields(cls):
+        if f.default is not dataclasses.MISSING:
+            out[f.name] = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            out[f.name] = f.default_factory()
+    return {**out, **(settings or {})}
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    """Equal settings, where ``true`` is not 1 and 2 equals 2.0."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    return a == b
+
+
+class _Under:
+    """Stands for "settings under this path" in a conflict (one component sets a value where
+    another sets a mapping)."""
+
+    def __repr__(self) -> str:
+        return "settings under it"
+
+
+UNDER = _Under()
+
+
+def _conflicts(parts: list[tuple[str, dict[str, Any]]]) -> dict[str, list[tuple[str, Any]]]:
+    """The settings (dotted path -> [(component, value), ...]) on which the components'
+    ``parts`` (component name, its settings by dotted path) disagree: different values at the
+    same path, or a value at a path another component has settings under."""
+    seen: dict[str, list[tuple[str, Any]]] = {}
+    for comp, settings in parts:
+        for path, value in settings.items():
+            seen.setdefault(path, []).append((comp, value))
+    out = {}
+    for path, given in seen.items():
+        first = given[0][1]
+        if any(not _same_value(first, v) for _, v in given[1:]):
+            out[path] = given
+    paths = sorted(seen)
+    for path in paths:
+        if all(v == {} for _, v in seen[path]):
+            continue                                  # an empty mapping merges with anything
+        owners = {c for c, _ in seen[path]}
+        others = [(c, UNDER) for p in paths if p.startswith(path + ".")
+                  for c, _ in seen[p] if c not in owners]
+        if others:
+            out.setdefault(path, seen[path] + others[:1])
+    return out
+
+
+def _fmt(value: Any) -> str:
+    """A setting as a scenario file writes it: ``true``, ``[adp, sdp_cat2]``, ``0.3``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_fmt(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_fmt(v)}" for k, v in value.items()) + "}"
+    return "null" if value is None else str(value)
+
+
+def _settled(path: str, own: set[str]) -> bool:
+    """True when the composite's own settings ``own`` (dotted paths: the leaves of its
+    ``changes``, ``mechanisms.<name>.<key>`` of its mechanisms) set ``path`` or a value above
+    it."""
+    parts = path.split(".")
+    return any(".".join(parts[:i]) in own for i in range(1, len(parts) + 1))
+
+
+def _says_why(description: dict, path: str) -> bool:
+    """True when one of the composite's assumptions names ``path`` (as text or as a
+    ``{path}`` template)."""
+    return any(path in str(a) for a in description.get("assumptions") or [])
+
+
+def _short_code(title: str, name: str) -> str:
+    """The proposal code a title starts with ("A1", "D2b"), else the scenario's name."""
+    first = title.split(" ", 1)[0]
+    return first if re.fullmatch(r"[A-Z]{1,3}\d+[a-z]?", first) else name
+
+
+def compose_scenarios(name: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The composite scenario ``name`` (``data`` as :func:`_read_scenario` reads it): each
+    component's ``changes`` and ``mechanisms`` merged in the order of ``compose``, mapping by
+    mapping, then the composite's own on top.
+
+    Two components that set the same setting to different values (a leaf of ``changes``, or
+    a key of the same mechanism, with the mechanism's default for a key one of them leaves out)
+    are a one-line :class:`ConfigError` naming the setting and both scenarios, unless the
+    composite sets that setting itself and names it in one of its assumptions (saying why its
+    value wins). Components may not compose scenarios themselves, nor appear twice.
+    """
+    components = data[COMPOSE]
+    where = f"scenario {name}, {COMPOSE}: "
+    valid = scenarios()
+    for i, comp in enumerate(components):
+        if comp not in valid:
+            raise ConfigError(where + str(_unknown("scenario", comp, valid)))
+        if comp == name:
+            raise ConfigError(where + f"'{name}' cannot be a component of itself")
+        if comp in components[:i]:
+            raise ConfigError(where + f"'{comp}' is listed twice")
+    loaded = []
+    for comp, part in [(name, data)] + [(c, _read_scenario(c)) for c in components]:
+        if comp != name and part[COMPOSE]:
+            raise ConfigError(where + f"component '{comp}' composes scenarios itself; list its "
+                              f"components ({', '.join(part[COMPOSE])}) in {name} instead")
+        for mech, settings in part["mechanisms"].items():
+            if settings is not None and not isinstance(settings, dict):
+                raise ConfigError(f"'mechanisms.{mech}' in scenario {comp} must be a mapping of "
+                                  f"its settings, got {settings!r}")
+        if not isinstance(part["description"], dict):
+            raise ConfigError(f"'description' in scenario {comp} must be a mapping (title, "
+                              "source, mechanism, assumptions)")
+        if comp != name:
+            loaded.append((comp, part))
+    own_description = data["description"]
+    own_changes = {p for p, v in _leaves(data["changes"]).items() if v != {}}
+    own_mechanisms = {f"{MECHANISMS}.{m}.{k}" for m, s in data["mechanisms"].items()
+                      for k in (s or {})}
+    # changes: leaf by leaf
+    change_conflicts = _conflicts([(c, _leaves(p["changes"])) for c, p in loaded])
+    # mechanisms: key by key, with the defaults of a mechanism that two components switch on
+    users: dict[str, list[str]] = {}
+    for comp, part in loaded:
+        for mech in part["mechanisms"]:
+            users.setdefault(mech, []).append(comp)
+    mech_parts = []
+    defaulted: set[tuple[str, str]] = set()        # (component, path) left to the default
+    for comp, part in loaded:
+        settings = {}
+        for mech, given in part["mechanisms"].items():
+            full = _mechanism_settings(mech, given) if len(users[mech]) > 1 else dict(given or {})
+            for k, v in full.items():
+                settings[f"{MECHANISMS}.{mech}.{k}"] = v
+                if k not in (given or {}):
+                    defaulted.add((comp, f"{MECHANISMS}.{mech}.{k}"))
+        mech_parts.append((comp, settings))
+
+    def given_as(comp: str, path: str, value: Any) -> str:
+        default = " (the mechanism's default)" if (comp, path) in defaulted else ""
+        return f"{_fmt(value)}{default} in {comp}"
+
+    mech_conflicts = _conflicts(mech_parts)
+    for path, given in [*change_conflicts.items(), *mech_conflicts.items()]:
+        own = own_changes if not path.startswith(MECHANISMS + ".") else own_mechanisms
+        (a, va) = given[0]
+        b, vb = next(g for g in given[1:] if g[1] is UNDER or not _same_value(g[1], va))
+        if not _settled(path, own):
+            raise ConfigError(
+                f"scenario {name}: components {a} and {b} disagree on '{path}' "
+                f"({given_as(a, path, va)}, {given_as(b, path, vb)}); set it in {name} and say "
+                "why in an assumption")
+        if not _says_why(own_description, path):
+            raise ConfigError(
+                f"scenario {name} settles '{path}' (on which {a} and {b} disagree) but none of "
+                f"its assumptions says why: name '{path}' in one, e.g. as {{{path}}}")
+    changes: dict = {}
+    mechanisms: dict = {}
+    for _, part in loaded:
+        changes = _deep_merge(changes, part["changes"])
+        mechanisms = _deep_merge(mechanisms, {m: s or {} for m, s in part["mechanisms"].items()})
+    changes = _deep_merge(changes, data["changes"])
+    mechanisms = _deep_merge(mechanisms, {m: s or {} for m, s in data["mechanisms"].items()})
+    titles = []
+    assumptions = list(own_description.get("assumptions") or [])
+    for comp, part in loaded:
+        title = " ".join(str(part["description"].get("title") or comp).split())
+        titles.append({"scenario": comp, "title": title})
+        code = _short_code(title, comp)
+        assumptions += [f"{code}: {a}" for a in part["description"].get("assumptions") or []]
+    description = {**own_description, "components": titles, "assumptions": assumptions}
+    return {"description": description, "mechanisms": mechanisms, "changes": changes,
+            COMPOSE: list(components)}
 
 
 def parse_overrides(overrides: list[str]) -> list[tuple[str, Any]]:

@@ -53,7 +53,7 @@ CACHE_ENV = "SIM_BASELINE_CACHE"
 """Environment variable naming another baseline-cache folder (e.g. in tests)."""
 
 RUN_CONTROL = ("progress", "event_log", "replications", "precision", "min_replications",
-               "max_replications", "workers", "sensitivity")
+               "max_replications", "workers", "sensitivity", "overlap")
 """Configuration keys that do not change what one replication computes (left out of the key)."""
 
 AUTO_WARMUP_PILOTS = 3
@@ -736,17 +736,18 @@ def replications_frame(exp_or_records, baseline_records=None, is_base: bool = Fa
 
 
 def write_experiment(run_dir: Path, exp: Experiment, write_report: bool = True,
-                     sensitivity=None) -> dict:
+                     sensitivity=None, overlap=None) -> dict:
     """Write the run directory of an experiment; returns the metrics of replication 0.
 
     Replication 0 of the scenario gives ``metrics.json``, ``summary.csv`` and
     ``events.parquet`` as a single run always has; the experiment adds the per-replication
     records, ``replications.csv``, ``comparison.csv``, ``sensitivity.csv`` (the table
-    ``sensitivity`` of :func:`sim.sensitivity.run_sensitivity`, when given) and the comparison
-    report.
+    ``sensitivity`` of :func:`sim.sensitivity.run_sensitivity`, when given), ``overlap.csv``
+    (a composite's :func:`sim.overlap.run_overlap`, when given) and the comparison report.
     """
     from .figures import comparison_table
     from .output import atomic_write, write_run
+    from .overlap import write_overlap
     from .sensitivity import write_sensitivity
 
     run_dir = Path(run_dir)
@@ -759,6 +760,7 @@ def write_experiment(run_dir: Path, exp: Experiment, write_report: bool = True,
     table = comparison_table(exp.scenario_records, exp.baseline_records)
     atomic_write(run_dir / "comparison.csv", lambda p: table.to_csv(p, index=False))
     write_sensitivity(run_dir, sensitivity)
+    write_overlap(run_dir, overlap)
     if write_report and not single:
         from .compare import RunData, build_report
 

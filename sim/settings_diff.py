@@ -29,7 +29,7 @@ from .configure import CONF_DIR, CONFIG_GROUPS, apply_scenario, load_scenario, o
 from .schema import ConfigError
 
 RUN_CONTROL = ("progress", "event_log", "replications", "precision", "min_replications",
-               "max_replications", "workers", "sensitivity")
+               "max_replications", "workers", "sensitivity", "overlap")
 """Settings that change how a run is carried out (how many replications, output files, worker
 processes, the extra comparisons of the sensitivity line), not what one replication
 computes."""
