@@ -338,9 +338,14 @@ def compose_scenarios(name: str, data: dict[str, Any]) -> dict[str, Any]:
         for mech, given in part["mechanisms"].items():
             full = _mechanism_settings(mech, given) if len(users[mech]) > 1 else dict(given or {})
             for k, v in full.items():
-                settings[f"{MECHANISMS}.{mech}.{k}"] = v
-                if k not in (given or {}):
-                    defaulted.add((comp, f"{MECHANISMS}.{mech}.{k}"))
+                path = f"{MECHANISMS}.{mech}.{k}"
+                # a mapping of named entries (time_budget's items, practice_norms' lines, a
+                # mechanism's by_group) is compared entry by entry: different names combine
+                leaves = _leaves(v, path + ".") if isinstance(v, dict) and v else {path: v}
+                for leaf, value in leaves.items():
+                    settings[leaf] = value
+                    if k not in (given or {}):
+                        defaulted.add((comp, leaf))
         mech_parts.append((comp, settings))
 
     def given_as(comp: str, path: str, value: Any) -> str:

@@ -606,12 +606,13 @@ def freed_hours_by_staff_type(scenario: dict, baseline: dict) -> dict[str, float
     return out
 
 
-def _freed_fte(scenario: dict, baseline: dict) -> float | None:
+def freed_fte(scenario: dict, baseline: dict) -> float | None:
+    """Capacity freed of one pair of replications, FTE (:func:`freed_hours_by_staff_type`)."""
     by_type = freed_hours_by_staff_type(scenario, baseline)
     return None if by_type is None else _fte(baseline, sum(by_type.values()))
 
 
-def _freed_dkk(scenario: dict, baseline: dict) -> float | None:
+def freed_dkk(scenario: dict, baseline: dict) -> float | None:
     """Capacity freed of one pair at the baseline's wage cost per hour of each staff type
     (DKK a year): a lower wage rate in the scenario frees no hours and is valued at nothing."""
     by_type = freed_hours_by_staff_type(scenario, baseline)
@@ -646,10 +647,10 @@ def capacity_freed(scenario: Sequence[dict], baseline: Sequence[dict]) -> dict |
     hour in the baseline, whether or not staff are released. None when the records do not hold
     required work.
     """
-    fte = _pairwise(_freed_fte, scenario, baseline)
+    fte = _pairwise(freed_fte, scenario, baseline)
     if fte.n == 0:
         return None
-    dkk = _pairwise(_freed_dkk, scenario, baseline)
+    dkk = _pairwise(freed_dkk, scenario, baseline)
     req = _change(required_work_fte, scenario, baseline)
     return {"fte": fte, "dkk": dkk, "clear": _clear(fte),
             "baseline_fte": req.baseline.mean, "scenario_fte": req.scenario.mean}
@@ -701,7 +702,7 @@ def _staffing_row(scenario: Sequence[dict], baseline: Sequence[dict]) -> Capacit
     """The part of capacity freed that elastic work and idle time do not hold: staff added or
     removed (their time at work), and management and staff functions sized down."""
     def rest(s, b):
-        freed = _freed_fte(s, b)
+        freed = freed_fte(s, b)
         parts = [elastic_work_fte(s), elastic_work_fte(b), idle_fte(s), idle_fte(b)]
         if freed is None or any(x is None for x in parts):
             return None

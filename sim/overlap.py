@@ -37,8 +37,8 @@ from typing import Any, Callable, Sequence
 
 import pandas as pd
 
-from .figures import (figures_for, mean_ci, operating_cost_per_year, required_work_dkk,
-                      required_work_fte, values, Figure)
+from .figures import (figures_for, freed_dkk, freed_fte, mean_ci, operating_cost_per_year,
+                      values, Figure)
 
 FILE = "overlap.csv"
 REPLICATIONS_FILE = "overlap_replications.csv"
@@ -56,8 +56,10 @@ class OverlapFigure:
     id: str
     words: str                    # for sentences: "capacity freed"
     kind: str                     # fte, dkk, share, days (as the comparison report formats)
-    value: Callable[[dict], float | None]
+    value: Callable[[dict], float | None] | None
     freed: bool = False           # True: the effect is baseline less scenario (time freed)
+    pair: Callable[[dict, dict], float | None] | None = None   # the effect of (scenario,
+                                  # baseline) records of one replication, where not a difference
 
 
 def _figure(fid: str) -> Callable[[dict], float | None]:
@@ -70,9 +72,9 @@ def _figure(fid: str) -> Callable[[dict], float | None]:
 
 
 FIGURES = (
-    OverlapFigure("capacity_freed_fte", "capacity freed", "fte", required_work_fte, freed=True),
-    OverlapFigure("capacity_freed_dkk", "capacity freed, worth a year", "dkk", required_work_dkk,
-                  freed=True),
+    OverlapFigure("capacity_freed_fte", "capacity freed", "fte", None, pair=freed_fte),
+    OverlapFigure("capacity_freed_dkk", "capacity freed, worth a year", "dkk", None,
+                  pair=freed_dkk),
     OverlapFigure("on_time_share_change", "the share of mandated talks held on time", "share",
                   _figure("on_time_share")),
     OverlapFigure("spell_days_change", "mean time on benefit", "days", _figure("spell_days")),
@@ -197,6 +199,8 @@ def run_overlap(exp, components: Sequence[tuple[Any, dict]], *,
 def _effects(fig: OverlapFigure, scenario: Sequence[dict], baseline: Sequence[dict]
              ) -> list[float | None]:
     """``fig``'s paired effect in each replication (None where either side lacks it)."""
+    if fig.pair is not None:
+        return [fig.pair(s, b) for s, b in zip(scenario, baseline)]
     plain = Figure("", "", "", "", "", fig.value)
     out = []
     for s, b in zip(values(plain, scenario), values(plain, baseline)):

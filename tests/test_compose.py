@@ -35,6 +35,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 QUICK = ["jobcenter=small", "horizon_days=60", "warmup_days=0", "replications=2",
          "event_log=false", "progress=false", "sensitivity=false"]
 COMPONENTS = ["a1_flex", "c2_shared_caseload", "d2_central_booking"]
+"""The components of the test composite ``trio`` whose overlap the tests below run."""
+QB14_ALL = yaml.safe_load((configure.SCENARIO_DIR / "qb14_all.yaml").read_text())["compose"]
 FIDS = [f.id for f in FIGURES]
 
 
@@ -65,12 +67,23 @@ def _postponement(title: str, **settings) -> dict:
 # --------------------------------------------------------------------------- merging
 def test_qb14_all_holds_every_components_mechanism_as_its_own_file_sets_it():
     cfg, description = compose(["scenario=qb14_all", "jobcenter=small"])
-    assert list(cfg.mechanisms) == ["postponement", "shared_caseload", "central_booking"]
-    for component in COMPONENTS:
-        single, _ = compose([f"scenario={component}", "jobcenter=small"])
-        (name, settings), = single.mechanisms.items()
-        assert cfg.mechanisms[name] == settings, component
-    assert [c["scenario"] for c in description["components"]] == COMPONENTS
+    users: dict[str, int] = {}
+    singles = {}
+    for component in QB14_ALL:
+        singles[component], _ = compose([f"scenario={component}", "jobcenter=small"])
+        for name in singles[component].mechanisms:
+            users[name] = users.get(name, 0) + 1
+    assert list(cfg.mechanisms) == list(users)
+    for component, single in singles.items():
+        for name, settings in single.mechanisms.items():
+            merged = cfg.mechanisms[name]
+            if users[name] == 1:
+                assert merged == settings, component
+            else:                   # named entries of several proposals side by side
+                entries = getattr(settings, "items", None) or getattr(settings, "lines")
+                together = getattr(merged, "items", None) or getattr(merged, "lines")
+                assert all(together[k] == v for k, v in entries.items()), component
+    assert [c["scenario"] for c in description["components"]] == QB14_ALL
     assert description["components"][0]["title"].startswith("A1 More flexible timeliness")
 
 
@@ -169,7 +182,7 @@ def test_the_components_assumptions_follow_the_composites_with_their_templates_f
     cfg, description = compose(["scenario=qb14_all", "jobcenter=small"])
     own = load_scenario("qb14_all")["description"]
     texts = description["assumptions"]
-    singles = [load_scenario(c)["description"]["assumptions"] for c in COMPONENTS]
+    singles = [load_scenario(c)["description"]["assumptions"] for c in QB14_ALL]
     assert len(texts) == len(yaml.safe_load((configure.SCENARIO_DIR / "qb14_all.yaml")
                                             .read_text())["description"]["assumptions"]) \
         + sum(len(s) for s in singles)
@@ -201,7 +214,7 @@ def test_a_mechanism_override_reaches_only_the_components_that_switch_it_on():
     assert "scenario=c2_shared_caseload" in kept and "scenario=qb14_all" not in kept
     _, description = compose(overrides)
     configs = compose_components(overrides, description)
-    assert [c.scenario for c, _ in configs] == COMPONENTS
+    assert [c.scenario for c, _ in configs] == QB14_ALL
     by_name = {c.scenario: c for c, _ in configs}
     assert by_name["a1_flex"].mechanisms["postponement"].max_days == 7
     assert list(by_name["c2_shared_caseload"].mechanisms) == ["shared_caseload"]
@@ -234,14 +247,23 @@ def cache(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def qb14_all(cache):
-    """The qb14_all comparison, its overlap and the progress lines the overlap logged."""
-    overrides = ["scenario=qb14_all", *QUICK]
-    cfg, desc, base, base_desc = compose_comparison(overrides)
-    exp = run_experiment(cfg, desc, base, base_desc, cache_dir=cache, workers=1, log=None)
-    lines: list[str] = []
-    overlap = run_overlap(exp, compose_components(overrides, desc), cache_dir=cache, workers=1,
-                          log=lines.append)
+def qb14_all(cache, tmp_path_factory):
+    """The comparison of a composite of three QB14 proposals (``trio``: A1, C2, D2), its
+    overlap and the progress lines the overlap logged."""
+    folder = tmp_path_factory.mktemp("scenarios")
+    for path in configure.SCENARIO_DIR.glob("*.yaml"):
+        shutil.copy(path, folder)
+    (folder / "trio.yaml").write_text(yaml.safe_dump(
+        {"description": {"title": "Three QB14 proposals", "assumptions": []},
+         "compose": COMPONENTS}), encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(configure, "SCENARIO_DIR", folder)
+        overrides = ["scenario=trio", *QUICK]
+        cfg, desc, base, base_desc = compose_comparison(overrides)
+        exp = run_experiment(cfg, desc, base, base_desc, cache_dir=cache, workers=1, log=None)
+        lines: list[str] = []
+        overlap = run_overlap(exp, compose_components(overrides, desc), cache_dir=cache,
+                              workers=1, log=lines.append)
     return exp, overlap, lines
 
 
@@ -400,12 +422,13 @@ def test_python_m_sim_runs_the_composite_its_components_and_writes_the_overlap(t
     run_dir = tmp_path / "run"
     proc = subprocess.run([sys.executable, "-m", "sim", "scenario=qb14_all", *QUICK,
                            "workers=1", "progress=true", f"hydra.run.dir={run_dir}"],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "overlap: each of the 3 proposals alone against the same baseline" in proc.stderr
-    assert "d2_central_booking / small (alone, 3 of 3): replication 2 of 2" in proc.stderr
+    n = len(QB14_ALL)
+    assert f"overlap: each of the {n} proposals alone against the same baseline" in proc.stderr
+    assert f"{QB14_ALL[-1]} / small (alone, {n} of {n}): replication 2 of 2" in proc.stderr
     assert "  Overlap: capacity freed all together +" in proc.stdout
     table = load_overlap(run_dir)
-    assert list(table["row"]) == [*COMPONENTS, SUM, JOINT, OVERLAP]
+    assert list(table["row"]) == [*QB14_ALL, SUM, JOINT, OVERLAP]
     assert "## All together and one at a time: the overlap" in \
         (run_dir / "report.md").read_text(encoding="utf-8")
