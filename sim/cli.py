@@ -89,6 +89,28 @@ def _scenario_lines() -> list[str]:
     return _columns(list(scenario_titles().items()))
 
 
+SCENARIO_FAMILIES = (("QB14", r"[a-f]\d"), ("CPH", "cph_"), ("DA22", "da_"), ("VIVE20", "vive_"))
+"""The catalogs the help groups scenario names by (name prefix as a regular expression)."""
+
+
+def _scenario_name_lines(width: int = 90) -> list[str]:
+    """Every scenario's name, grouped by catalog and wrapped: the help stays short however many
+    there are (``python -m sim list`` gives each one's title)."""
+    import re
+    import textwrap
+
+    groups: dict[str, list[str]] = {}
+    for name in scenario_titles():
+        family = next((f for f, prefix in SCENARIO_FAMILIES if re.match(prefix, name)), "other")
+        groups.setdefault(family, []).append(name)
+    out = []
+    for family in [*(f for f, _ in SCENARIO_FAMILIES), "other"]:
+        if family in groups:
+            out += textwrap.wrap(" ".join(groups[family]), width, initial_indent=f"  {family:<8}",
+                                 subsequent_indent=" " * 10)
+    return out
+
+
 def usage() -> str:
     """The text of ``python -m sim --help``."""
     d = _defaults()
@@ -127,8 +149,8 @@ def usage() -> str:
                                       "mechanisms.postponement.max_days=7"),
         ]),
         "",
-        "Scenarios (scenarios/):",
-        *_scenario_lines(),
+        "Scenarios (scenarios/; each one's title: python -m sim list):",
+        *_scenario_name_lines(),
         "",
         "Compare finished runs:   python -m sim.compare outputs/a1_flex/medium/latest [RUN_DIR ...]",
         "Every key and its value: python -m sim --cfg job",
