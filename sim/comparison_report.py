@@ -400,14 +400,19 @@ def _elastic_lines(records) -> set[str]:
             for act in acts}
 
 
-def line_role(line: str, difference: float, elastic: set[str]) -> str:
+def line_role(line: str, difference: float, elastic: set[str],
+              same_staff: set[str] | None = None) -> str:
     """What a cost line's change means (a key of :data:`ROLES`): staff time moving between
     required work, elastic work and idle time, or money the jobcenter pays. Non-bookable staff
-    time (meetings, general administration) changes only with staffing, so it counts as money."""
+    time (meetings, breaks, general administration) of a staff type in ``same_staff`` (as many
+    heads on both sides) is time moving too: fewer breaks free it; otherwise it changes with
+    staffing and counts as money."""
     from .results import NON_BOOKABLE_LINE
 
     kind, _, item = line.partition("/")
     up = difference > 0
+    if item in NON_BOOKABLE_LINE and kind in (same_staff or set()):
+        return "more_required" if up else "freed"
     if kind in MONEY_KINDS or item in NON_BOOKABLE_LINE:
         return "cost_up" if up else "cost_down"
     if item == "unused_capacity":
@@ -417,6 +422,14 @@ def line_role(line: str, difference: float, elastic: set[str]) -> str:
     return "more_required" if up else "freed"
 
 
+def _same_staff(scenario, baseline) -> set[str]:
+    """The staff types with as many heads in every replication of both sides."""
+    heads = [r["headline"].get("staff_heads") for r in [*scenario, *baseline]]
+    if not heads or any(h is None for h in heads):
+        return set()
+    return {st for st in heads[0] if all(h.get(st) == heads[0][st] for h in heads)}
+
+
 def waterfall_steps(run, top: int = 8) -> pd.DataFrame:
     """The waterfall's steps: the ``top`` largest changes of single cost lines, then the rest
     added up by role (:func:`line_role`), DKK per year. Columns ``line`` (words), ``role`` and
@@ -424,7 +437,9 @@ def waterfall_steps(run, top: int = 8) -> pd.DataFrame:
     lines = cost_line_differences(run.scenario, run.baseline)
     elastic = _elastic_lines([*run.scenario, *run.baseline])
     lines = lines[lines["difference"].abs() > 0.5].copy()
-    lines["role"] = [line_role(k, d, elastic) for k, d in zip(lines["line"], lines["difference"])]
+    same = _same_staff(run.scenario, run.baseline)
+    lines["role"] = [line_role(k, d, elastic, same)
+                     for k, d in zip(lines["line"], lines["difference"])]
     lines["abs"] = lines["difference"].abs()
     lines = lines.sort_values("abs", ascending=False)
     steps = [(_cost_label(r["line"]), r["role"], float(r["difference"]))

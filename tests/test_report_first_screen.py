@@ -179,3 +179,5 @@ def test_line_roles():
     assert line_role("caseworker/unused_capacity", 5.0, elastic) == "idle_up"
     assert line_role("purchases/follow_up_certificates", -5.0, elastic) == "cost_down"
     assert line_role("caseworker/meetings_training_breaks", 5.0, elastic) == "cost_up"
+    # the same caseworkers with fewer breaks: the time is freed, not money saved
+    assert line_role("caseworker/breaks", -5.0, elastic, {"caseworker"}) == "freed"
