@@ -33,6 +33,7 @@ REGISTRY: dict[str, str] = {
     "group_booking": "group_booking",
     "central_booking": "central_booking",
     "group_course": "group_course",
+    "ly_screening": "ly_screening",
 }
 """Mechanism name -> its module in this package (imported when first used)."""
 
