@@ -34,6 +34,7 @@ REGISTRY: dict[str, str] = {
     "central_booking": "central_booking",
     "group_course": "group_course",
     "ly_screening": "ly_screening",
+    "light_restart": "light_restart",
 }
 """Mechanism name -> its module in this package (imported when first used)."""
 
