@@ -35,6 +35,7 @@ REGISTRY: dict[str, str] = {
     "group_course": "group_course",
     "ly_screening": "ly_screening",
     "light_restart": "light_restart",
+    "specialisation": "specialisation",
 }
 """Mechanism name -> its module in this package (imported when first used)."""
 
