@@ -50,6 +50,13 @@ class GroupServices:
     * ``reassessment`` (``schedule(c, now, spell_start)``; ``reassess(c)``),
     * ``talk_held``: hooks ``f(c, booking, day, on_time)`` run after every talk held (a
       mechanism's counters),
+    * ``spell_follows``: hooks ``f(c, now, kind, delay)`` run when a citizen's spell has just
+      ended and a spell in this group follows: ``kind`` "transfer" (starting now), "resume" or
+      "revisit" (a return after ``delay`` days out; a revisit is out longer than
+      ``rules.revisitation_after_days_out``). ``c`` still holds the ended spell (its group,
+      start, plan, caseworker, last talk, offer state) and the next spell has not started;
+      ``now`` is the model's time (days). Empty in the baseline (a re-visit restarts the
+      contact course as a new case; mechanisms such as a light restart use it),
     * ``effects`` (:class:`sim.domain.effects.SpellEffects`; its ``talk_held`` hooks run after
       those).
     """
@@ -66,6 +73,7 @@ class GroupServices:
         self.extra_talks = NoExtraTalks()
         self.booking_adjusters: list[Callable] = []
         self.talk_held: list[Callable] = []
+        self.spell_follows: list[Callable] = []
         self.next_talk: Callable = talks.book_next
         self.hold: Callable[["Citizen", int], None] = talks.hold
         self.offers: InHouseOffers

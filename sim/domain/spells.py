@@ -166,6 +166,8 @@ class Spells:
                 c.alarm = None
                 return
             kind, group, delay = nxt
+            for follows in self.services[group].spell_follows:   # mechanisms' hooks (none in
+                follows(c, now, kind, delay)                     # the baseline)
             if delay > 0:
                 c.wake_at = INF
                 c.next_spell = (group, kind == "revisit")

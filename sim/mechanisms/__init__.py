@@ -35,6 +35,9 @@ REGISTRY: dict[str, str] = {
     "group_course": "group_course",
     "practice_norms": "practice_norms",
     "time_budget": "time_budget",
+    "ly_screening": "ly_screening",
+    "light_restart": "light_restart",
+    "specialisation": "specialisation",
 }
 """Mechanism name -> its module in this package (imported when first used)."""
 
