@@ -212,3 +212,51 @@ def test_d4_frees_no_hours_and_lowers_the_operating_cost():
     assert freed["dkk"].mean == pytest.approx(0.0, abs=1e-6)
     cost = {k: v[0]["headline"]["operating_cost_dkk"] for k, v in recs.items()}
     assert cost["d4_wages"] < cost["baseline"] * 0.98
+
+
+# --------------------------------------------------------------------------- the catalog
+QB14_IDS = ("a1_flex", "a2_ly_screening", "a3_foep_threshold", "a4_kth_revisit",
+            "a5_akasse_interface", "a6_transport_digital", "a7_forms", "a8_lae265",
+            "a9_superusers", "b1_breaks", "b2_sickness", "b3_meetings", "b4_staff_functions",
+            "c1_performance", "c2_shared_caseload", "c3_talk_frames", "c4_sparring",
+            "c5_rehab_frames", "c6_contact_strategy", "d1_it_skills", "d2_central_booking",
+            "d3_specialisation", "d4_wages", "e1_self_verify", "e2_case_insight", "e3_letters",
+            "e4_checkin", "e5_cv_search", "e6_mgmt_info", "f1_medical_certs")
+"""QB14's 30 proposals by the ids of the scenario catalog."""
+
+
+@pytest.mark.parametrize("scenario", QB14_IDS)
+def test_every_qb14_proposal_is_a_scenario_that_says_where_its_numbers_come_from(scenario):
+    from sim.configure import load_scenario
+
+    data = load_scenario(scenario)
+    d = data["description"]
+    code = scenario.split("_")[0].upper()[:2]
+    assert d["title"].startswith(code), scenario
+    assert "QB14" in d["source"] and d["mechanism"] and d["assumptions"], scenario
+    assert data["mechanisms"] or data["changes"], scenario
+
+
+@pytest.mark.parametrize("scenario", ["b2_sickness", "b3_meetings", "b4_staff_functions",
+                                      "c3_talk_frames", "c4_sparring", "d4_wages"])
+def test_a_norm_to_the_average_leaves_the_average_centre_exactly_as_it_is(scenario):
+    base = _built("jobcenter=small")
+    normed_cfg = _built("jobcenter=small", f"scenario={scenario}")
+    assert normed_cfg.model == base.model and normed_cfg.jobcenter == base.jobcenter
+
+
+@pytest.mark.parametrize("scenario, hours, staff_types", [
+    ("a9_superusers", 11.2, ("caseworker",)),
+    ("d1_it_skills", 26.1, ("caseworker", "company_consultant", "admin_staff")),
+    ("e6_mgmt_info", 0.25 * 15.75, ("caseworker", "company_consultant", "admin_staff")),
+])
+def test_a_time_budget_saving_frees_its_hours_of_the_staff_it_names(scenario, hours,
+                                                                     staff_types):
+    freed, recs = _paired(scenario)
+    base, scen = recs["baseline"][0]["headline"], recs[scenario][0]["headline"]
+    years = 120 / 365
+    for st in ("caseworker", "company_consultant", "admin_staff"):
+        saved = base["non_bookable_hours"][st] - scen["non_bookable_hours"][st]
+        expected = hours * base["staff_heads"][st] * years if st in staff_types else 0.0
+        assert saved == pytest.approx(expected, rel=1e-6, abs=1e-6), st
+    assert freed["fte"].mean > 0
