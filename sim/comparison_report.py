@@ -1490,8 +1490,9 @@ def _stress_rows(runs, notes_runtime: str) -> list[list[str]]:
     sources = sorted({r.description.get("source") for r in runs if r.description.get("source")})
     assumptions = [a for r in runs for a in assumptions_of(r)]
     rules = (cfg.get("rules") or {})
-    capacity = ("Capacity freed: the fall in required work (mandated and required tasks), in "
-                "FTE and in DKK per year at each staff type's wage cost per hour, and where it "
+    capacity = ("Capacity freed: the fall in required work (mandated and required tasks), plus "
+                "the time at work staff gain (fewer breaks, meetings or days off sick) and staff "
+                "functions sized down, in FTE and in DKK per year at each staff type's wage cost per hour, and where it "
                 "went (elastic work, idle time, unmet demand, backlog). "
                 if "required_work_hours" in run.baseline[0]["headline"] else "")
     return [
@@ -1598,7 +1599,8 @@ def write_comparison_report(runs, out_dir: Path, notes: Sequence[str] = ()) -> P
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     tables = [r.table() for r in runs]
-    kinds = _kinds(runs[0].baseline[0])
+    kinds = {k: v for r in runs for rec in (r.scenario[:1] + r.baseline[:1])
+             for k, v in _kinds(rec).items()}      # with the pools only a scenario has
     baseline_only = all(r.is_baseline for r in runs)
     multi = len(runs) > 1
 

@@ -495,13 +495,18 @@ def comparison_table(scenario: Sequence[dict], baseline: Sequence[dict]) -> pd.D
         if s.get("replication") != b.get("replication"):
             raise ValueError("replications must be paired by index")
     rows = []
-    for fig in figures_for(baseline[0] if baseline else scenario[0]):
+    figures = figures_for(baseline[0] if baseline else scenario[0])
+    if baseline and scenario:       # pools only the scenario has (a unit it adds or splits off)
+        known = {f.id for f in figures}
+        figures += [f for f in figures_for(scenario[0]) if f.id not in known]
+    for fig in figures:
         p = paired_ci(values(fig, scenario), values(fig, baseline))
         d = p.difference
         base = p.baseline.mean
+        scen = p.scenario.mean if d.n else mean_ci(values(fig, scenario)).mean
         rows.append({
             "figure": fig.id, "section": fig.section, "label": fig.label, "unit": fig.unit,
-            "replications": d.n, "scenario_mean": p.scenario.mean, "baseline_mean": base,
+            "replications": d.n, "scenario_mean": scen, "baseline_mean": base,
             "difference": d.mean, "ci_low": d.low, "ci_high": d.high,
             "half_width": d.half_width,
             "relative_difference": (d.mean / base if d.mean is not None and base else None),

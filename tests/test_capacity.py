@@ -336,3 +336,17 @@ def test_the_single_run_report_shows_required_and_elastic_work_levels():
     assert "Extra talks held beyond the legal minimum: 900 talks." in text
     old = record(0, {"caseworker": 1000.0}, {"caseworker": {}}, new_keys=False)["headline"]
     assert _capacity_section(old) == []
+
+
+def test_a_pool_only_the_scenario_has_gets_its_own_row_with_the_scenarios_level():
+    # a scenario that splits a pool (D3) or adds one: its teams are reported, not dropped
+    base = baseline_side(3)
+    scen = freeing_side(3)
+    for r in scen:
+        r["headline"]["pools"] = {"sickness_sdp_cat1": {"staff_type": "caseworker",
+                                                        "members": 5,
+                                                        "required_utilisation": 0.9}}
+    table = comparison_table(scen, base).set_index("figure")
+    row = table.loc["utilisation/sickness_sdp_cat1"]
+    assert row["scenario_mean"] == pytest.approx(0.9)
+    assert pd.isna(row["baseline_mean"]) and row["replications"] == 0
