@@ -1315,7 +1315,7 @@ def settings_summary(run, settings) -> str:
     items = [f"`{s.path}` {fmt_setting(s.reference) if s.reference is not MISSING else 'off'}"
              f" → {fmt_setting(s.value)}" for s in shown[:4]]
     more = f" and {len(shown) - 4} more" if len(shown) > 4 else ""
-    return (f"**Changed for this run** (from the scenario file and the defaults in `conf/`): "
+    return ("**Changed for this run** (from the scenario file and the defaults in `conf/`): "
             + "; ".join(items) + more + ". All are listed under *Settings of this run*.")
 
 
