@@ -38,6 +38,7 @@ REGISTRY: dict[str, str] = {
     "ly_screening": "ly_screening",
     "light_restart": "light_restart",
     "specialisation": "specialisation",
+    "central_clarification": "central_clarification",
 }
 """Mechanism name -> its module in this package (imported when first used)."""
 
