@@ -39,6 +39,7 @@ REGISTRY: dict[str, str] = {
     "light_restart": "light_restart",
     "specialisation": "specialisation",
     "central_visitation": "central_visitation",
+    "central_clarification": "central_clarification",
 }
 """Mechanism name -> its module in this package (imported when first used)."""
 
