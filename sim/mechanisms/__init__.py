@@ -38,6 +38,9 @@ REGISTRY: dict[str, str] = {
     "ly_screening": "ly_screening",
     "light_restart": "light_restart",
     "specialisation": "specialisation",
+    "population": "population",
+    "utility_jobs": "utility_jobs",
+    "free_choice": "free_choice",
 }
 """Mechanism name -> its module in this package (imported when first used)."""
 
