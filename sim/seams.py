@@ -39,7 +39,8 @@ from typing import TYPE_CHECKING, Protocol
 
 SEAMS = ("deadlines", "talk format", "booking policy", "who books", "caseload policy",
          "contact plan", "extra talks", "holding a talk", "offer provider", "desk-work routing",
-         "decision path", "reassessment", "spell effects", "centre practice", "working time")
+         "decision path", "reassessment", "spell effects", "centre practice", "working time",
+         "population")
 """The seams' names, as a mechanism module's ``SEAM`` gives the one it fills."""
 
 if TYPE_CHECKING:

@@ -40,6 +40,9 @@ REGISTRY: dict[str, str] = {
     "specialisation": "specialisation",
     "central_visitation": "central_visitation",
     "central_clarification": "central_clarification",
+    "population": "population",
+    "utility_jobs": "utility_jobs",
+    "free_choice": "free_choice",
 }
 """Mechanism name -> its module in this package (imported when first used)."""
 
