@@ -38,6 +38,8 @@ REGISTRY: dict[str, str] = {
     "ly_screening": "ly_screening",
     "light_restart": "light_restart",
     "specialisation": "specialisation",
+    "decision_health_wait": "decision_health_wait",
+    "caseload_cap": "caseload_cap",
 }
 """Mechanism name -> its module in this package (imported when first used)."""
 
