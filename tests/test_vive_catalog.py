@@ -1,6 +1,8 @@
 """The VIVE20 catalog's practices and challenges as scenarios (issue 16): early and frequent
 contact in sickness cases, low fixed caseloads for the activity-ready, health-system waits
-before rehabilitation-team and clarification decisions.
+before rehabilitation-team and clarification decisions, company consultants early in long
+sickness cases at a lower caseload, an in-house competence centre instead of external
+providers.
 
 Each scenario runs by name and moves what it targets against the baseline with the same seed,
 in the expected direction and by the expected order of size. Capacity checks run without spell
@@ -14,7 +16,8 @@ import math
 import pytest
 
 from sim.configure import compose
-from sim.mechanisms import caseload_cap, decision_health_wait
+from sim.costs import offer_running_cost_dkk
+from sim.mechanisms import caseload_cap, decision_health_wait, inhouse_offers
 from sim.model import Model
 from sim.schema import ConfigError
 
@@ -24,7 +27,9 @@ SHORT = "horizon_days=120"
 YEAR = "horizon_days=365"
 SICKNESS = ("sdp_cat1", "sdp_cat2", "sdp_cat3")
 
-SCENARIOS = ["vive_early_sdp_contact", "vive_caseload_cap", "vive_health_wait"]
+SCENARIOS = ["vive_early_sdp_contact", "vive_caseload_cap", "vive_health_wait",
+             "vive_early_consultant", "vive_inhouse_offers"]
+KTH = ("kth_job_ready", "kth_activity_ready")
 
 
 def _one_line_error(overrides, build: bool = False) -> str:
@@ -187,3 +192,99 @@ def test_health_wait_bad_settings_fail_in_one_line():
     assert "unknown group" in _one_line_error(
         [WAIT, "mechanisms.decision_health_wait.groups=[nobody]"])
     assert "empty" in _one_line_error([WAIT, "mechanisms.decision_health_wait.groups=[]"])
+
+
+# ============================================================== early company consultant
+CONSULTANT = "scenario=vive_early_consultant"
+LONG_SICK = ("sdp_cat2", "sdp_cat3")
+
+
+def test_early_consultant_moves_long_sickness_cases_to_a_lower_caseload_team(simulate):
+    cfg, _ = compose([CONSULTANT, *NO_FX, SHORT])
+    result = simulate(CONSULTANT, *NO_FX, SHORT)
+    team = result.pools["consultant_takeover"]
+    stock = sum(cfg.jobcenter.groups[g].initial_stock for g in LONG_SICK)      # 329
+    assert team.n == math.ceil(stock / 40) == 9
+    assert result.pools["sickness"].n < cfg.jobcenter.caseworker_pools["sickness"].caseworkers
+    k = result.counters.mechanisms["caseload_cap"]
+    assert 1 <= k["caseworkers_added"] <= 5
+    assert k["max_caseload"] <= 42
+    # the team has the consultants' time budget: no sickness caseworkers' extra sparring
+    assert team.non_bookable_share < result.pools["sickness"].non_bookable_share
+
+
+def test_early_consultant_meets_early_and_works_towards_the_workplace(simulate):
+    base = simulate("scenario=baseline", *NO_FX, SHORT)
+    early = simulate(CONSULTANT, *NO_FX, SHORT)
+    assert _sum(early, LONG_SICK, "talks_held") > 1.2 * _sum(base, LONG_SICK, "talks_held")
+    assert _sum(early, LONG_SICK, "offers_started") > 1.15 * _sum(base, LONG_SICK, "offers_started")
+    forms_b = base.counters.activity_minutes[("company_consultant", "company_forms")]
+    forms_s = early.counters.activity_minutes[("company_consultant", "company_forms")]
+    assert 1.02 < forms_s / forms_b < 1.5       # more company-based offers, more forms
+    first_b = [d for g in LONG_SICK for d in base.counters.groups[g].first_offer_days]
+    first_s = [d for g in LONG_SICK for d in early.counters.groups[g].first_offer_days]
+    assert sum(first_s) / len(first_s) < sum(first_b) / len(first_b) - 5
+
+
+def test_early_consultant_shortens_long_sickness_spells_through_the_effects(simulate):
+    base = simulate("scenario=baseline", *SMALL, SHORT)
+    early = simulate(CONSULTANT, *SMALL, SHORT)
+    jobs_b = sum(base.counters.groups[g].exits["job"] for g in LONG_SICK)
+    jobs_s = sum(early.counters.groups[g].exits["job"] for g in LONG_SICK)
+    assert 1.02 < jobs_s / jobs_b < 1.3
+    assert _sum(early, LONG_SICK, "stock_area") < _sum(base, LONG_SICK, "stock_area")
+
+
+def test_a_team_of_groups_from_two_pools_fails_in_one_line():
+    assert "one team takes groups of one pool" in _one_line_error(
+        [CONSULTANT, "mechanisms.caseload_cap.groups=[sdp_cat2,adp]"], build=True)
+
+
+# ============================================================== in-house competence centre
+INHOUSE = "scenario=vive_inhouse_offers"
+
+
+def test_inhouse_centre_runs_its_share_of_guidance_offers_with_a_shorter_hand_off(simulate):
+    cfg, _ = compose([INHOUSE, *NO_FX, YEAR])
+    base = simulate("scenario=baseline", *NO_FX, YEAR)
+    centre = simulate(INHOUSE, *NO_FX, YEAR)
+    k = centre.counters.mechanisms["inhouse_offers"]
+    guidance = sum(1 - cfg.model.groups[g].offer.company_based_share for g in KTH) / 2
+    started = _sum(centre, KTH, "offers_started")
+    assert 0.5 * guidance * 0.7 < k["inhouse_offers_started"] / started < 0.5 * guidance * 1.3
+    assert k["startup_minutes_saved"] == 15 * k["inhouse_offers_asked"]
+    startup_b = base.counters.activity_minutes[("caseworker", "offer_startup")]
+    startup_s = centre.counters.activity_minutes[("caseworker", "offer_startup")]
+    assert 0.75 < startup_s / startup_b < 0.95
+    assert started == pytest.approx(_sum(base, KTH, "offers_started"), rel=0.03)
+
+
+def test_inhouse_centre_has_limited_places_and_staff_who_teach(simulate):
+    cfg, _ = compose([INHOUSE, *NO_FX, YEAR])
+    centre = simulate(INHOUSE, *NO_FX, YEAR)
+    k = centre.counters.mechanisms["inhouse_offers"]
+    assert k["places"] == inhouse_offers.places_needed(cfg.mechanisms["inhouse_offers"], cfg)
+    assert 100 < k["places"] < 200 and k["instructors"] == math.ceil(k["places"] / 12)
+    assert centre.pools["competence_centre"].n == k["instructors"]
+    assert k["waited_for_place"] > 0 and 0 < k["place_wait_days"] / k["waited_for_place"] < 30
+    taught = centre.counters.activity_minutes[("caseworker", inhouse_offers.TEACHING)]
+    assert 0.8 * k["instructor_minutes"] < taught <= k["instructor_minutes"] + 1e-6
+    # 15 h a week for 12, a quarter more to prepare: about 94 minutes per participant-week
+    assert cfg.mechanisms["inhouse_offers"].instructor_minutes_per_week == pytest.approx(93.75)
+
+
+def test_inhouse_centre_buys_fewer_offer_months_for_its_groups_only(simulate):
+    base = simulate("scenario=baseline", *NO_FX, SHORT)
+    centre = simulate(INHOUSE, *NO_FX, SHORT)
+    cost_b = offer_running_cost_dkk(base.cfg, base.counters)
+    cost_s = offer_running_cost_dkk(centre.cfg, centre.counters)
+    for g in KTH:
+        share = 0.5 * (1 - base.cfg.model.groups[g].offer.company_based_share) * 0.8
+        assert cost_s[g] / cost_b[g] == pytest.approx(1 - share, abs=0.03)
+    assert cost_s["adp"] == pytest.approx(cost_b["adp"], rel=0.03)
+
+
+def test_inhouse_bad_settings_fail_in_one_line():
+    assert "share" in _one_line_error([INHOUSE, "mechanisms.inhouse_offers.share=1.5"])
+    assert "group_size" in _one_line_error([INHOUSE, "mechanisms.inhouse_offers.group_size=0"])
+    assert "unknown group" in _one_line_error([INHOUSE, "mechanisms.inhouse_offers.groups=[x]"])

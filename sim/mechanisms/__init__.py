@@ -40,6 +40,7 @@ REGISTRY: dict[str, str] = {
     "specialisation": "specialisation",
     "decision_health_wait": "decision_health_wait",
     "caseload_cap": "caseload_cap",
+    "inhouse_offers": "inhouse_offers",
 }
 """Mechanism name -> its module in this package (imported when first used)."""
 

@@ -3,9 +3,9 @@
 citizen trajectories).
 
 * **Staff needed** (``configure``, before the model is built): each capped group gets a team of
-  its own, ``<pool>_<group>`` (with the pool's extra non-bookable hours), of
-  ``ceil(stock / citizens_per_caseworker)`` caseworkers, the stock being the profile's
-  ``initial_stock`` of the group (the calibrated stock the inflows keep). The rest of the pool
+  its own, ``<pool>_<group>`` (with the pool's extra non-bookable hours), or the groups together
+  one team named ``team``, of ``ceil(stock / citizens_per_caseworker)`` caseworkers, the stock
+  being the profile's ``initial_stock`` of the groups (the calibrated stock the inflows keep). The rest of the pool
   keeps the caseworkers the required work of its other groups gives it in the baseline
   (:func:`sim.mechanisms.specialisation.expected_work`, shared out by largest remainders), so
   that the caseworkers added are the cap's cost in staff. A team already large enough keeps its
@@ -46,16 +46,23 @@ also ``caseworkers/<team>``, ``caseworkers_without_cap/<team>`` and ``caseworker
 class Config:
     """``groups`` with a capped caseload (VIVE20: activity-ready cash benefit);
     ``citizens_per_caseworker``: the cap (VIVE20: about 40); ``talk_interval_days``: days between
-    the capped groups' mandated talks (0: the rulebook's cadence; assumption)."""
+    the capped groups' mandated talks (0: the rulebook's cadence; assumption); ``team``: the
+    name of one team for all the groups (they must share a pool; empty: a team per group,
+    ``<pool>_<group>``); ``keep_extra_hours``: the team keeps its pool's extra non-bookable
+    hours (false: the staff type's lines only, e.g. a team of other staff than the pool's)."""
 
     groups: list[str] = field(default_factory=lambda: ["kth_activity_ready"])
     citizens_per_caseworker: float = positive(40.0)
     talk_interval_days: int = nonneg(0)
+    team: str = ""
+    keep_extra_hours: bool = True
 
     def validate(self, path: str) -> None:
         check_groups(self.groups, f"{path}.groups")
         if not self.groups:
             raise ConfigError(f"'{path}.groups' is empty; name at least one benefit group")
+        if len(set(self.groups)) != len(self.groups):
+            raise ConfigError(f"'{path}.groups' names a group twice: {self.groups}")
         if 0 < self.talk_interval_days <= 7:
             raise ConfigError(f"'{path}.talk_interval_days' = {self.talk_interval_days} must be "
                               "0 (the rulebook's cadence) or more than the 7-day booking margin")
@@ -67,27 +74,35 @@ def staff_needed(stock: float, cap: float) -> int:
 
 
 def plan(config: Config, cfg) -> dict[str, dict]:
-    """The capped teams: group -> {pool (the team's), of (the pool split), needed, without_cap}."""
+    """The capped teams: team pool -> {groups, of (the pool split), needed, without_cap}."""
     jc = cfg.jobcenter
     work = None
-    out = {}
+    out: dict[str, dict] = {}
     for g in config.groups:
         home = next((n for n, p in jc.caseworker_pools.items() if g in p.serves), None)
         if home is None:
             raise ConfigError(f"'mechanisms.{NAME}.groups' names '{g}', which no caseworker pool "
                               "serves")
-        spec = jc.caseworker_pools[home]
-        stock = jc.groups[g].initial_stock if g in jc.groups else 0
-        needed = staff_needed(stock, config.citizens_per_caseworker)
-        if len(spec.serves) == 1:
-            out[g] = {"pool": home, "of": home, "needed": needed, "without_cap": spec.caseworkers}
+        name = config.team or sub_pool(home, g)
+        t = out.setdefault(name, {"groups": [], "of": home, "stock": 0})
+        if t["of"] != home:
+            raise ConfigError(f"'mechanisms.{NAME}.team' = {config.team!r} joins groups of two "
+                              f"pools ({t['of']}, {home}); one team takes groups of one pool")
+        t["groups"].append(g)
+        t["stock"] += jc.groups[g].initial_stock if g in jc.groups else 0
+    for name, t in out.items():
+        spec = jc.caseworker_pools[t["of"]]
+        t["needed"] = staff_needed(t["stock"], config.citizens_per_caseworker)
+        if set(t["groups"]) == set(spec.serves):
+            t["pool"] = t["of"] if not config.team else name
+            t["without_cap"] = spec.caseworkers
             continue
         if work is None:
             work = expected_work(cfg)
         shares = allocate(spec.caseworkers, {x: work.get(x, 0.0) for x in spec.serves},
-                          f"jobcenter.caseworker_pools.{home}")
-        out[g] = {"pool": sub_pool(home, g), "of": home, "needed": needed,
-                  "without_cap": shares[g], "shares": shares}
+                          f"jobcenter.caseworker_pools.{t['of']}")
+        t["pool"] = name
+        t["without_cap"] = sum(shares[x] for x in t["groups"])
     return out
 
 
@@ -99,21 +114,22 @@ def configure(config: Config, cfg):
         return cfg
     teams = plan(config, cfg)
     pools = dict(jc.caseworker_pools)
-    for g, t in teams.items():
+    for name, t in teams.items():
         spec = jc.caseworker_pools[t["of"]]
         size = max(t["needed"], t["without_cap"])
-        if t["pool"] == t["of"]:
-            pools[t["of"]] = dataclasses.replace(spec, caseworkers=size)
+        extra = dict(spec.extra_non_bookable_hours) if config.keep_extra_hours else {}
+        if name == t["of"]:
+            pools[name] = dataclasses.replace(spec, caseworkers=size,
+                                              extra_non_bookable_hours=extra)
             continue
-        if t["pool"] in jc.caseworker_pools:
-            raise ConfigError(f"'mechanisms.{NAME}' would make pool '{t['pool']}', which "
+        if name in jc.caseworker_pools:
+            raise ConfigError(f"'mechanisms.{NAME}' would make pool '{name}', which "
                               "'jobcenter.caseworker_pools' has already")
-        rest = [x for x in pools[t["of"]].serves if x != g]
+        rest = [x for x in pools[t["of"]].serves if x not in t["groups"]]
         pools[t["of"]] = dataclasses.replace(
             pools[t["of"]], caseworkers=pools[t["of"]].caseworkers - t["without_cap"], serves=rest)
-        pools[t["pool"]] = dataclasses.replace(
-            spec, caseworkers=size, serves=[g],
-            extra_non_bookable_hours=dict(spec.extra_non_bookable_hours))
+        pools[name] = dataclasses.replace(spec, caseworkers=size, serves=list(t["groups"]),
+                                          extra_non_bookable_hours=extra)
     pools = {n: p for n, p in pools.items() if p.serves}
     rules = cfg.rules
     if config.talk_interval_days > 0:
@@ -125,7 +141,7 @@ def configure(config: Config, cfg):
     # the plan travels with the mechanism's settings, for the counters (not a field: not a
     # setting, and not compared between runs)
     settings = dataclasses.replace(config)
-    settings.teams = {g: (t["pool"], t["without_cap"]) for g, t in teams.items()}
+    settings.teams = {name: t["without_cap"] for name, t in teams.items()}
     mechanisms = {**cfg.mechanisms, NAME: settings}
     return dataclasses.replace(cfg, rules=rules, mechanisms=mechanisms,
                                jobcenter=dataclasses.replace(jc, caseworker_pools=pools))
@@ -168,10 +184,11 @@ def install(config: Config, model) -> None:
     for g in config.groups:
         sv = model.services[g]
         sv.caseload = CappedCaseload(sv, config.citizens_per_caseworker, k)
-        sizes[f"caseworkers/{sv.pool.name}"] = sv.pool.n
-        if g in teams:
-            sizes[f"caseworkers_without_cap/{sv.pool.name}"] = teams[g][1]
-            added += sv.pool.n - teams[g][1]
+    for name, without_cap in teams.items():
+        n = model.pools[name].n
+        sizes[f"caseworkers/{name}"] = n
+        sizes[f"caseworkers_without_cap/{name}"] = without_cap
+        added += n - without_cap
     sizes["caseworkers_added"] = added
 
     def record_sizes():
