@@ -43,6 +43,9 @@ REGISTRY: dict[str, str] = {
     "population": "population",
     "utility_jobs": "utility_jobs",
     "free_choice": "free_choice",
+    "decision_health_wait": "decision_health_wait",
+    "caseload_cap": "caseload_cap",
+    "inhouse_offers": "inhouse_offers",
 }
 """Mechanism name -> its module in this package (imported when first used)."""
 
