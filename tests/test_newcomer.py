@@ -171,9 +171,13 @@ def test_read_yaml_points_at_an_indentation_mistake(tmp_path):
 def _interrupt(tmp_path: Path, args: list[str], whole_group: bool = False):
     """Start a run, wait until replication 1 is simulating, send SIGINT; returns the process,
     its stderr after the signal, and the seconds it took to end."""
+    # the run gets Ctrl-C's default handling even when the tests themselves were started with
+    # SIGINT ignored (a background job of a non-interactive shell, nohup): an ignored SIGINT is
+    # inherited, and Python then installs no KeyboardInterrupt
     proc = subprocess.Popen([sys.executable, "-m", "sim", *args], cwd=tmp_path,
                             env=_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+                            text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         for line in proc.stderr:
             if "replication 1 [" in line:               # the progress bar of replication 1
