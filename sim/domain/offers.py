@@ -28,7 +28,7 @@ Times are days, work minutes.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from .staff import DeskTask
 
@@ -171,13 +171,27 @@ class InHouseOffers:
     # ------------------------------------------------------------------ start-up
     def _start_up(self, c: "Citizen", now: float) -> None:
         """Queue the offer's start-up work; the offer starts when the work is done."""
-        work = self.work
         s = self.s_work
         company = s.random() < self.company_share
-        resend = s.random() < work.form_resend_share
+        resend = s.random() < self.work.form_resend_share
         transport = s.random() < self.transport_share
         duration = s.exponential(self.mean_days)
         spell = c.spell_no
+        tasks = self._start_up_tasks(c, company, resend, transport,
+                                     self.work.caseworker_startup_minutes)
+
+        def started(day: float):
+            if c.spell_no == spell and c.end_day > day:
+                self._begin(c, day, now, duration, company)
+
+        queue_start_up(c, self.group, tasks, now, started)
+
+    def _start_up_tasks(self, c: "Citizen", company: bool, resend: bool, transport: bool,
+                        caseworker_minutes: float) -> list[tuple]:
+        """The start-up work of an offer: the desk tasks to wait for, (pool, member, activity,
+        minutes), of a pool with staff; work handed to case support is handed in, and work for
+        a pool without staff counted as unmet (the offer goes on without it)."""
+        work = self.work
         route = self.services.routing.route
         tasks = []
         if company:
@@ -186,7 +200,7 @@ class InHouseOffers:
                 tasks.append((self.consultants, None, "form_resend", work.form_resend_minutes))
         else:
             pool, member = route(c, "offer_startup")
-            tasks.append((pool, member, "offer_startup", work.caseworker_startup_minutes))
+            tasks.append((pool, member, "offer_startup", caseworker_minutes))
         support = self.case_support
         if transport:         # a payment: case support computes it by hand (QB14)
             if support is None:
@@ -200,43 +214,52 @@ class InHouseOffers:
         for pool, _, activity, minutes in tasks:
             if minutes > 0 and pool.n == 0:      # nobody to do it: counted, the offer goes on
                 self.unmet[activity] += minutes
-        tasks = [t for t in tasks if t[3] > 0 and t[0].n > 0]
-        pending = [len(tasks)]
+        return [t for t in tasks if t[3] > 0 and t[0].n > 0]
+
+    def _begin(self, c: "Citizen", day: float, requested: float, duration: float,
+               company: bool, before_effects: Callable[[float], None] | None = None) -> None:
+        """The offer asked for on ``requested`` starts on ``day`` and runs ``duration`` days (at
+        most): the counters, the citizen's offer dates, a company-based offer's follow-up by the
+        consultants, then ``before_effects(day)`` if given, the spell effects' hooks, and the
+        citizen's next alarm."""
         gc = self.counters
-        g = self.group
-        effects = self.services.effects.offer_started
+        c.offer_pending = False
+        gc.offers_started += 1
+        gc.offer_wait_days += day - requested
+        if not c.offer_had:
+            c.offer_had = True
+            gc.first_offer_days.append(day - c.spell_start)
+        c.offer_start, c.offer_end = day, day + duration
+        c.offer_company = company
+        if c.offer_end < c.offer_day:
+            c.offer_day = c.offer_end
+        if company and self.follow_up > 0:
+            runs = min(duration, c.end_day - day)     # no follow-up after the spell
+            self.consultants.add_background(None, "offer_follow_up",
+                                            self.follow_up * runs / 7.0)
+        if before_effects is not None:
+            before_effects(day)
+        for effect in self.services.effects.offer_started:
+            effect(c, day, day - requested, company)
+        self.spells.wake(c, c.offer_day)
 
-        def started(day: float):
-            if c.spell_no != spell or c.end_day <= day:
-                return
-            c.offer_pending = False
-            gc.offers_started += 1
-            gc.offer_wait_days += day - now
-            if not c.offer_had:
-                c.offer_had = True
-                gc.first_offer_days.append(day - c.spell_start)
-            c.offer_start, c.offer_end = day, day + duration
-            c.offer_company = company
-            if c.offer_end < c.offer_day:
-                c.offer_day = c.offer_end
-            if company and self.follow_up > 0:
-                runs = min(duration, c.end_day - day)     # no follow-up after the spell
-                self.consultants.add_background(None, "offer_follow_up",
-                                                self.follow_up * runs / 7.0)
-            for effect in effects:
-                effect(c, day, day - now, company)
-            self.spells.wake(c, c.offer_day)
 
-        def done(t: float):
-            pending[0] -= 1
-            if pending[0] == 0:
-                started(t)
+def queue_start_up(c: "Citizen", group: str, tasks: list[tuple], now: float,
+                   on_done: Callable[[float], None]) -> None:
+    """Queue an offer's start-up ``tasks`` ((pool, member, activity, minutes) each) as desk
+    work for citizen ``c``; ``on_done(t)`` runs when the last is done (at once if none)."""
+    pending = [len(tasks)]
 
-        c.offer_pending = True
-        if not tasks:
-            started(now)
-            return
-        for pool, member, activity, minutes in tasks:
-            task = DeskTask(c.id, g, activity, minutes, now, done)
-            c.tasks.append(task)
-            pool.enqueue(member, task)
+    def done(t: float):
+        pending[0] -= 1
+        if pending[0] == 0:
+            on_done(t)
+
+    c.offer_pending = True
+    if not tasks:
+        on_done(now)
+        return
+    for pool, member, activity, minutes in tasks:
+        task = DeskTask(c.id, group, activity, minutes, now, done)
+        c.tasks.append(task)
+        pool.enqueue(member, task)

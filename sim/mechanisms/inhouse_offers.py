@@ -36,8 +36,7 @@ import math
 from collections import deque
 from dataclasses import dataclass, field
 
-from ..domain.offers import InHouseOffers
-from ..domain.staff import DeskTask
+from ..domain.offers import InHouseOffers, queue_start_up
 from ..schema import ConfigError, nonneg, positive, probability
 from .common import check_groups
 
@@ -189,65 +188,24 @@ class CentreOffers(InHouseOffers):
         duration = s.exponential(self.mean_days)
         inhouse = not company and self.s_inhouse.random() < self.inhouse_share
         spell = c.spell_no
-        route = self.services.routing.route
-        tasks = []
-        if company:
-            tasks.append((self.consultants, None, "company_forms", work.company_form_minutes))
-            if resend:
-                tasks.append((self.consultants, None, "form_resend", work.form_resend_minutes))
-        else:
-            pool, member = route(c, "offer_startup")
-            minutes = self.inhouse_startup if inhouse else work.caseworker_startup_minutes
-            if inhouse:
-                self.k["inhouse_offers_asked"] += 1
-                self.k["startup_minutes_saved"] += work.caseworker_startup_minutes - minutes
-            tasks.append((pool, member, "offer_startup", minutes))
-        support = self.case_support
-        if transport:
-            if support is None:
-                pool, member = route(c, "transport_reimbursement")
-                pool.add_background(member, "transport_reimbursement",
-                                    work.transport_reimbursement_minutes)
-            else:
-                support.hand_in("transport_reimbursement", work.transport_reimbursement_minutes)
-        if company and support is not None and self.journal_minutes > 0:
-            support.hand_in("journalising", self.journal_minutes)
-        for pool, _, activity, minutes in tasks:
-            if minutes > 0 and pool.n == 0:
-                self.unmet[activity] += minutes
-        tasks = [t for t in tasks if t[3] > 0 and t[0].n > 0]
-        pending = [len(tasks)]
-        gc = self.counters
-        g = self.group
-        effects = self.services.effects.offer_started
+        minutes = self.inhouse_startup if inhouse else work.caseworker_startup_minutes
+        if inhouse:
+            self.k["inhouse_offers_asked"] += 1
+            self.k["startup_minutes_saved"] += work.caseworker_startup_minutes - minutes
+        tasks = self._start_up_tasks(c, company, resend, transport, minutes)
+
+        def teach(day: float) -> None:         # a place in the centre: its instructors' time
+            self.in_centre.add(c.id)
+            self.k["inhouse_offers_started"] += 1
+            runs = min(duration, c.end_day - day)
+            taught = self.teach * runs / 7.0
+            self.k["instructor_minutes"] += taught
+            self.centre.pool.add_background(None, TEACHING, taught)
 
         def started(day: float, placed: bool = False) -> bool:
             if c.spell_no != spell or c.end_day <= day:
                 return False
-            c.offer_pending = False
-            gc.offers_started += 1
-            gc.offer_wait_days += day - now
-            if not c.offer_had:
-                c.offer_had = True
-                gc.first_offer_days.append(day - c.spell_start)
-            c.offer_start, c.offer_end = day, day + duration
-            c.offer_company = company
-            if c.offer_end < c.offer_day:
-                c.offer_day = c.offer_end
-            if company and self.follow_up > 0:
-                runs = min(duration, c.end_day - day)
-                self.consultants.add_background(None, "offer_follow_up",
-                                                self.follow_up * runs / 7.0)
-            if placed:
-                self.in_centre.add(c.id)
-                self.k["inhouse_offers_started"] += 1
-                runs = min(duration, c.end_day - day)
-                minutes = self.teach * runs / 7.0
-                self.k["instructor_minutes"] += minutes
-                self.centre.pool.add_background(None, TEACHING, minutes)
-            for effect in effects:
-                effect(c, day, day - now, company)
-            self.spells.wake(c, c.offer_day)
+            self._begin(c, day, now, duration, company, teach if placed else None)
             return True
 
         def ready(t: float):
@@ -257,19 +215,7 @@ class CentreOffers(InHouseOffers):
             else:
                 started(t)
 
-        def done(t: float):
-            pending[0] -= 1
-            if pending[0] == 0:
-                ready(t)
-
-        c.offer_pending = True
-        if not tasks:
-            ready(now)
-            return
-        for pool, member, activity, minutes in tasks:
-            task = DeskTask(c.id, g, activity, minutes, now, done)
-            c.tasks.append(task)
-            pool.enqueue(member, task)
+        queue_start_up(c, self.group, tasks, now, ready)
 
 
 def install(config: Config, model) -> None:

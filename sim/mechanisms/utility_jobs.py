@@ -130,8 +130,6 @@ class UtilityJobOffers(InHouseOffers):
             else:
                 self.case_support.hand_in("transport_reimbursement", minutes)
         spell = c.spell_no
-        gc = self.counters
-        effects = self.services.effects.offer_started
         places = self.places
 
         def started(day: float):
@@ -139,24 +137,8 @@ class UtilityJobOffers(InHouseOffers):
                 k["referrals_lapsed"] += 1
                 places.give_back(c)
                 return
-            c.offer_pending = False
             k["utility_jobs_started"] += 1
-            gc.offers_started += 1
-            gc.offer_wait_days += day - now
-            if not c.offer_had:
-                c.offer_had = True
-                gc.first_offer_days.append(day - c.spell_start)
-            c.offer_start, c.offer_end = day, day + duration
-            c.offer_company = True
-            if c.offer_end < c.offer_day:
-                c.offer_day = c.offer_end
-            if self.follow_up > 0:
-                runs = min(duration, c.end_day - day)
-                self.consultants.add_background(None, "offer_follow_up",
-                                                self.follow_up * runs / 7.0)
-            for effect in effects:
-                effect(c, day, day - now, True)
-            self.spells.wake(c, c.offer_day)
+            self._begin(c, day, now, duration, True)    # company-based: followed up at work
 
         c.offer_pending = True
         pool, member = self.services.routing.route(c, "utility_job_startup")
