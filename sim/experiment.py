@@ -86,18 +86,25 @@ def _mechanism_of(override: str) -> str | None:
     return parts[1] if len(parts) > 1 and parts[0] == "mechanisms" else None
 
 
-def split_baseline_overrides(overrides: Sequence[str]) -> tuple[list[str], list[str]]:
-    """The overrides for the baseline's composition, and those it leaves out: an override of a
-    mechanism the baseline does not switch on applies to the scenario only (it would switch the
-    mechanism on in the baseline too). The scenario choice is replaced by the baseline."""
-    used = baseline_mechanisms()
+def split_overrides(overrides: Sequence[str], scenario: str, used: set[str]
+                    ) -> tuple[list[str], list[str]]:
+    """The overrides for composing ``scenario`` instead of the one asked for, and those it leaves
+    out: an override of a mechanism not in ``used`` would switch that mechanism on there, so it
+    applies to the scenario asked for only. The scenario choice is replaced by ``scenario``."""
     kept, ignored = [], []
     for o in overrides:
         if o.split("=", 1)[0].lstrip("+~") == "scenario":
             continue
         m = _mechanism_of(o)
         (ignored if m is not None and m not in used else kept).append(o)
-    return [*kept, f"scenario={BASELINE}"], [o.lstrip("+") for o in ignored]
+    return [*kept, f"scenario={scenario}"], [o.lstrip("+") for o in ignored]
+
+
+def split_baseline_overrides(overrides: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The overrides for the baseline's composition, and those it leaves out: an override of a
+    mechanism the baseline does not switch on applies to the scenario only (it would switch the
+    mechanism on in the baseline too). The scenario choice is replaced by the baseline."""
+    return split_overrides(overrides, BASELINE, baseline_mechanisms())
 
 
 def baseline_overrides(overrides: Sequence[str]) -> list[str]:

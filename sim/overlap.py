@@ -110,16 +110,10 @@ def split_component_overrides(overrides: Sequence[str], component: str
     mechanism neither the component nor the baseline switches on applies to the composite only
     (it would switch the mechanism on in the component). The scenario choice is replaced."""
     from .configure import load_scenario
-    from .experiment import _mechanism_of, baseline_mechanisms
+    from .experiment import baseline_mechanisms, split_overrides
 
     used = {*load_scenario(component)["mechanisms"], *baseline_mechanisms()}
-    kept, ignored = [], []
-    for o in overrides:
-        if o.split("=", 1)[0].lstrip("+~") == "scenario":
-            continue
-        m = _mechanism_of(o)
-        (ignored if m is not None and m not in used else kept).append(o)
-    return [*kept, f"scenario={component}"], [o.lstrip("+") for o in ignored]
+    return split_overrides(overrides, component, used)
 
 
 def compose_components(overrides: Sequence[str], description: dict
