@@ -73,29 +73,9 @@ class LocalRehabTeam:
         g = self.group
         gc = self.counters
         gc.rehab_cases += 1
-        s = self.stream
-        existing_doc = (c.plan.destination in self.existing_doc_destinations
-                        and s.random() < rt.pension_existing_documentation_share)
-        if existing_doc:
-            activity, minutes, certificate = "pension_application", \
-                rt.pension_existing_documentation_hours * 60.0, False
-        else:
-            activity, minutes = "rehab_preparation", rt.preparation_hours * 60.0
-            certificate = s.random() < rt.lae265_share
         route = self.services.routing.route
-        pool, member = route(c, activity)
-        cert_ready = now
-        if certificate:
-            self.certificates["lae265"] += 1
-            cert_ready = now + s.exponential(rt.certificate_delay_days) \
-                if rt.certificate_delay_days > 0 else now
-            if rt.certificate_request_minutes > 0:
-                pool.add_background(member, "certificate_request", rt.certificate_request_minutes)
-        spell = c.spell_no
 
-        def ready(t: float):
-            if c.spell_no != spell:
-                return
+        def ready(t: float, cert_ready: float):
             meeting = self.meetings.book(max(math.floor(t) + 1.0, cert_ready))
             if meeting is None:
                 return                # no meeting slots: the case waits beyond the run
@@ -106,11 +86,48 @@ class LocalRehabTeam:
             c.end_day = max(meeting, self.env.now)
             self.spells.wake(c, c.end_day)
 
-        if minutes > 0 and pool.n > 0:
-            task = DeskTask(c.id, g, activity, minutes, now, ready)
-            c.tasks.append(task)
-            pool.enqueue(member, task)
-        elif minutes <= 0:
-            ready(now)
-        else:                         # nobody to prepare it: counted, the case waits
-            self.unmet[activity] += minutes
+        prepare_case(c, g, rt, self.existing_doc_destinations, self.stream, route,
+                     self.certificates, self.unmet, now, ready)
+
+
+def prepare_case(c: "Citizen", group: str, rt, existing_doc_destinations: set[str], stream,
+                 route, certificates: dict, unmet: dict, now: float, on_ready) -> None:
+    """The caseworker prepares a referred case as desk work: an application for disability
+    pension on the existing documentation (a share of the cases bound for the destinations that
+    allow it) takes more hours and no certificate; any other case its preparation hours and, for
+    a share of them, a requested LÆ265 that arrives after an exponential delay. When the
+    preparation is done (day ``t``) and the spell is still the same, ``on_ready(t,
+    certificate_day)`` decides the case. Nobody to prepare it: the minutes are unmet demand and
+    the case waits. Draws, in this order, from ``stream``: the application, the certificate,
+    its delay."""
+    s = stream
+    existing_doc = (c.plan.destination in existing_doc_destinations
+                    and s.random() < rt.pension_existing_documentation_share)
+    if existing_doc:
+        activity, minutes, certificate = "pension_application", \
+            rt.pension_existing_documentation_hours * 60.0, False
+    else:
+        activity, minutes = "rehab_preparation", rt.preparation_hours * 60.0
+        certificate = s.random() < rt.lae265_share
+    pool, member = route(c, activity)
+    cert_ready = now
+    if certificate:
+        certificates["lae265"] += 1
+        cert_ready = now + s.exponential(rt.certificate_delay_days) \
+            if rt.certificate_delay_days > 0 else now
+        if rt.certificate_request_minutes > 0:
+            pool.add_background(member, "certificate_request", rt.certificate_request_minutes)
+    spell = c.spell_no
+
+    def ready(t: float):
+        if c.spell_no == spell:
+            on_ready(t, cert_ready)
+
+    if minutes > 0 and pool.n > 0:
+        task = DeskTask(c.id, group, activity, minutes, now, ready)
+        c.tasks.append(task)
+        pool.enqueue(member, task)
+    elif minutes <= 0:
+        ready(now)
+    else:                         # nobody to prepare it: counted, the case waits
+        unmet[activity] += minutes

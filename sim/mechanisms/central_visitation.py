@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from ..config import GROUPS
 from ..domain.population import SpellPlan
-from ..domain.staff import DeskTask
+from ..domain.rehabilitation import prepare_case
 from ..schema import ConfigError, nonneg, probability
 from .common import check_groups
 
@@ -106,31 +106,10 @@ class CentralUnit:
             return
         now = self.env.now
         c.referral_day = INF
-        rt = self.rt
         self.gc.rehab_cases += 1
         self.k["central_cases"] += 1
-        s = self.prep_stream
-        existing_doc = (plan.destination in self.existing_doc_destinations
-                        and s.random() < rt.pension_existing_documentation_share)
-        if existing_doc:
-            activity, minutes, certificate = "pension_application", \
-                rt.pension_existing_documentation_hours * 60.0, False
-        else:
-            activity, minutes = "rehab_preparation", rt.preparation_hours * 60.0
-            certificate = s.random() < rt.lae265_share
-        pool, member = self.services.routing.route(c, activity)
-        cert_ready = now
-        if certificate:
-            self.certificates["lae265"] += 1
-            cert_ready = now + s.exponential(rt.certificate_delay_days) \
-                if rt.certificate_delay_days > 0 else now
-            if rt.certificate_request_minutes > 0:
-                pool.add_background(member, "certificate_request", rt.certificate_request_minutes)
-        spell = c.spell_no
 
-        def ready(t: float):
-            if c.spell_no != spell:
-                return
+        def ready(t: float, cert_ready: float):
             decided = max(math.floor(t) + 1.0, cert_ready) + self.decision_days
             self.gc.rehab_wait_days.append(decided - now)
             self.k["decision_wait_days"] += decided - now
@@ -146,14 +125,8 @@ class CentralUnit:
             c.end_day = max(decided, self.env.now)
             self.spells.wake(c, c.end_day)
 
-        if minutes > 0 and pool.n > 0:
-            task = DeskTask(c.id, self.group, activity, minutes, now, ready)
-            c.tasks.append(task)
-            pool.enqueue(member, task)
-        elif minutes <= 0:
-            ready(now)
-        else:                         # nobody to prepare it: counted, the case waits
-            self.unmet[activity] += minutes
+        prepare_case(c, self.group, self.rt, self.existing_doc_destinations, self.prep_stream,
+                     self.services.routing.route, self.certificates, self.unmet, now, ready)
 
 
 def install(config: Config, model) -> None:
