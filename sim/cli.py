@@ -226,8 +226,7 @@ def check_output_folders(argv: list[str], cfg=None) -> None:
     if not sweep and given is not None and "${" not in given and folder.is_dir() \
             and any(folder.iterdir()):
         _keep_on_interrupt = folder.absolute()
-    if cfg is None or not cfg.jobcenter.is_composite:    # composite runs use no cache
-        check_cache_dir()
+    check_cache_dir()
 
 
 def _task(cfg) -> None:
@@ -272,16 +271,16 @@ def _run(cfg, hc, run_dir: Path) -> None:
         sim_cfg, description = apply_scenario(cfg, list(hc.overrides.task))
         base_cfg, base_description = baseline_config(cfg, list(hc.overrides.task))
         components = component_configs(cfg, list(hc.overrides.task), description) \
-            if sim_cfg.overlap and not sim_cfg.jobcenter.is_composite else []
+            if sim_cfg.runs_overlap else []
     except ConfigError as exc:
         fail(str(exc))
     label = f"{sim_cfg.scenario} / {sim_cfg.jobcenter.name}"
-    if sim_cfg.jobcenter.is_composite:
-        _run_country(sim_cfg, description, run_dir, label)
-        _latest(hc, run_dir)
-        return
+    if sim_cfg.jobcenter.is_composite and sim_cfg.warmup_days == "auto":
+        fail("warmup_days=auto is not available for a composite jobcenter profile; "
+             "give the warm-up in days (default 182)")
     try:
-        check_buildable(sim_cfg)        # a -m sweep's point is composed only here
+        if not _built_before_hydra:
+            check_buildable(sim_cfg)    # a -m sweep's point is composed only here
         log = None if not sim_cfg.progress else (lambda m: print(m, file=sys.stderr, flush=True))
         exp = run_experiment(sim_cfg, description, base_cfg, base_description,
                              progress_factory=ProgressBar if sim_cfg.progress else None, log=log)
@@ -293,55 +292,52 @@ def _run(cfg, hc, run_dir: Path) -> None:
     metrics = write_experiment(run_dir, exp, sensitivity=sensitivity, overlap=overlap)
     (run_dir / INCOMPLETE).unlink(missing_ok=True)      # left by an earlier, interrupted run
     share = metrics["talks_on_time_share"]
-    print(f"{label}: {metrics['citizens_simulated']:,} citizens, "
-          f"{metrics['talks_held']:,} talks held"
+    seconds = exp.scenario_records[0].get("wall_seconds") or 0.0
+    print(f"{label}: "
+          + (f"{metrics['jobcenters']} jobcenters ({metrics['jobcenters_simulated']} simulated "
+             "in each replication), " if exp.is_country else "")
+          + f"{metrics['citizens_simulated']:,.0f} citizens, "
+          f"{metrics['talks_held']:,.0f} talks held"
           + (f" ({share:.1%} on time)" if share is not None else "")
           + f", operating cost DKK {metrics['operating_cost_dkk'] / 1e6:,.1f} million"
           + (f" over {sim_cfg.horizon_days:,} days" if sim_cfg.horizon_days != 365 else "")
-          + f", {exp.first_result.wall_seconds:.1f} s (replication 1)")
-    for line in summary_lines(exp, sensitivity) + overlap_lines(overlap):
+          + f", {seconds:.1f} s (replication 1)")
+    lines = summary_lines(exp, sensitivity) + overlap_lines(overlap)
+    if exp.is_country:
+        from .national_report import country_lines
+
+        lines += country_lines(run_dir, exp)
+    for line in lines:
         print(line)
     print(f"results: {run_dir}")
     _latest(hc, run_dir)
 
 
-def _run_country(cfg, description: dict, run_dir: Path, label: str) -> None:
-    """A composite profile (e.g. jobcenter=national): every jobcenter simulated on its own,
-    added up, and compared with the calibration targets (calibration.md)."""
-    from .national import run_national
-    from .national_output import write_national
-    from .progress import ProgressBar
-
-    if cfg.warmup_days == "auto":
-        fail("warmup_days=auto is not available for a composite jobcenter profile; "
-             "give the warm-up in days (default 182)")
-    replications = cfg.min_replications if cfg.replications == "auto" else cfg.replications
-    try:
-        result = run_national(cfg, replications=replications, workers=cfg.workers,
-                              progress=ProgressBar(label) if cfg.progress else None)
-    except ConfigError as exc:
-        fail(str(exc))
-    rows = write_national(run_dir, cfg, result, description)
-    (run_dir / INCOMPLETE).unlink(missing_ok=True)
-    targets = [r for r in rows if r["tolerance_kind"] != "comparison"]
-    passed = sum(r["passed"] for r in targets)
-    print(f"{label}: {result['jobcenters']} jobcenters ({result['members']} simulated), "
-          f"{replications} replication(s), {result['wall_seconds']:.0f} s; "
-          f"calibration: {passed} of {len(targets)} targets within tolerance")
-    print(f"results: {run_dir}")
+_built_before_hydra = False
+"""Whether :func:`_main` built the composed configuration already (a single run; a sweep's
+points are composed by Hydra and checked in :func:`_run`)."""
 
 
 def check_buildable(cfg) -> None:
     """Build the model once without running it: a mechanism checks there what depends on the
     jobcenter (a team larger than its pool, a session longer than a working day) and raises a
-    one-line ConfigError, which must come before anything is written. Composite profiles
-    (national) build their members when they run."""
-    if cfg.jobcenter.is_composite:
-        return
+    one-line ConfigError, which must come before anything is written. A country (composite
+    profile) builds every one of its jobcenters, each with its own practice and staff."""
     from .model import Model, paused_cyclic_gc
 
+    if cfg.jobcenter.is_composite:
+        import dataclasses
+
+        from .national import members
+
+        country = dataclasses.replace(cfg, jobcenter=dataclasses.replace(
+            cfg.jobcenter, sample_per_class=0, simulate_per_member=0))
+        configs = [m.cfg for m in members(country)]
+    else:
+        configs = [cfg]
     with paused_cyclic_gc():
-        Model(cfg, 0).release()
+        for c in configs:
+            Model(c, 0).release()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -365,8 +361,10 @@ def _main(argv: list[str]) -> None:
     try:
         check_bare_words(argv)
         if not any(a in _HYDRA_FLAGS or a.split("=")[0] in _HYDRA_FLAGS for a in argv):
+            global _built_before_hydra
             cfg = compose(argv)[0]
             check_buildable(cfg)
+            _built_before_hydra = True
             check_output_folders(argv, cfg)
         else:                       # e.g. a -m sweep: Hydra composes each run
             check_keys_only(argv)

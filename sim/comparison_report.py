@@ -1712,6 +1712,10 @@ def write_comparison_report(runs, out_dir: Path, notes: Sequence[str] = ()) -> P
                        "Clear difference?"], _single_table_rows(tables[0], kinds, ids))
         doc.p(_headline_notes(run, "required_work_fte" in ids))
 
+    from .national_report import country_files, country_section, is_country
+
+    country_section(doc, runs)                  # a national run: how, and by size class
+
     # detailed tables by section
     doc.h(2, "By group and pool")
     sections = {}
@@ -1828,8 +1832,11 @@ def write_comparison_report(runs, out_dir: Path, notes: Sequence[str] = ()) -> P
                          "replication of them)")
         files += ["`replications.csv`: every figure in every replication, for both sides",
                   "`replications/`: the full results of each replication (JSON)",
+                  "`metrics.json`, `summary.csv`: the scenario's first replication in detail "
+                  "(headline, per-group table)" if any(is_country(r) for r in runs) else
                   "`metrics.json`, `summary.csv`, `events.parquet`: the scenario's first "
                   "replication in detail (headline, per-group table, event log)",
+                  *country_files(runs),
                   "`resolved_config.yaml`, `run_info.json`: the configuration and provenance"]
     else:
         files += ["Run directories compared: " + ", ".join(f"`{r.run_dir}`" for r in runs)]

@@ -91,6 +91,9 @@ class JobcenterProfile:
     rehab_team_case_slots_per_meeting: int = nonneg(0)
     members: dict[str, int] = field(default_factory=dict)
     simulate_per_member: int = nonneg(0)
+    sample_per_class: int = nonneg(0)     # composite: jobcenters simulated per size class, a new
+                                          # sample in each replication (0: simulate them all)
+    size_class: str = ""                  # small, medium, large or copenhagen (national tables)
     practice: Any = "average"             # local practice (sim.practice): average, drawn, or
                                           # the values of its lines (a mapping)
     practice_seed: int = nonneg(0)        # drawn: the seed of the centres' own fixed draws
@@ -105,6 +108,12 @@ class JobcenterProfile:
         from .practice import check_practice_setting
 
         check_practice_setting(self.practice, f"{path}.practice", composite=bool(self.members))
+        if (self.sample_per_class or self.simulate_per_member) and not self.members:
+            raise ConfigError(f"'{path}.sample_per_class' and '{path}.simulate_per_member' apply "
+                              "to a composite profile (one that lists members) only")
+        if self.sample_per_class and self.simulate_per_member:
+            raise ConfigError(f"'{path}' sets both sample_per_class and simulate_per_member; "
+                              "give one: a new sample per replication, or a fixed one")
         if self.members:
             if self.groups or self.caseworker_pools:
                 raise ConfigError(f"'{path}' lists members and also groups or pools; a composite "
@@ -840,8 +849,21 @@ class SimConfig:
     workers: int = nonneg(0)              # processes for replications; 0: one per CPU core
     mechanisms: dict[str, Any] = field(default_factory=dict)   # name -> its validated Config
     effects: str = "literature"           # size of service's effects on duration (EFFECT_SCALES)
-    sensitivity: bool = True              # a comparison also runs effects=none and effects=high
-    overlap: bool = True                  # a composite scenario also runs each component alone
+    sensitivity: Any = "auto"             # a comparison also runs effects=none and effects=high
+    overlap: Any = "auto"                 # a composite scenario also runs each component alone
+                                          # (true, false; auto: for one jobcenter, not a country)
+
+    @property
+    def runs_sensitivity(self) -> bool:
+        """Whether a comparison adds the sensitivity line (``sensitivity``; auto: for a single
+        jobcenter only, a country's would triple the run time)."""
+        return _switch(self.sensitivity, not self.jobcenter.is_composite)
+
+    @property
+    def runs_overlap(self) -> bool:
+        """Whether a composite scenario runs each component alone (``overlap``; auto: for a
+        single jobcenter only)."""
+        return _switch(self.overlap, not self.jobcenter.is_composite)
 
     def validate(self, path: str) -> None:
         from .mechanisms import build_configs
@@ -884,8 +906,17 @@ def _whole_or_auto(value: Any, lowest: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= lowest
 
 
+def _switch(value: Any, auto: bool) -> bool:
+    return auto if value == "auto" else bool(value)
+
+
 def _check_run_control(cfg: SimConfig) -> None:
-    """The experiment keys: warm-up, number of replications and their precision target."""
+    """The experiment keys: warm-up, number of replications and their precision target, and the
+    switches of the extra comparisons."""
+    for key in ("sensitivity", "overlap"):
+        value = getattr(cfg, key)
+        if not (isinstance(value, bool) or value == "auto"):
+            raise ConfigError(f"'{key}' = {value!r}; valid: true, false, auto")
     if not _whole_or_auto(cfg.warmup_days, 0):
         raise ConfigError(f"'warmup_days' = {cfg.warmup_days!r} must be a whole number of days "
                           "(0 or more) or auto")

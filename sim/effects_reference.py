@@ -8,7 +8,7 @@ the period after one, a health wait), measured in the national baseline:
     python -m sim.effects_reference [replications=3] [any override ...]
 
 prints the ``model.effects.reference`` block for ``conf/model/default.yaml`` (national_sample
-profile, seed 2014 by default) and how far the configured reference is from it. Rerun it when
+profile at the average practice, seed 2014 by default) and how far the configured reference is from it. Rerun it when
 talk cadences, extra talks, offers or the effect windows change; the test suite checks that
 the configured reference is still the baseline's (tests/test_effects.py).
 """
@@ -82,8 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             rest.append(a)
     try:
-        cfg, _ = compose(["jobcenter=national_sample", "event_log=false", "progress=false",
-                          *rest])
+        cfg, _ = compose(["jobcenter=national_sample", "jobcenter.practice=average",
+                          "event_log=false", "progress=false", *rest])
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

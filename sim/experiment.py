@@ -169,6 +169,10 @@ def replication_config(cfg: SimConfig) -> dict:
     d = dataclasses.asdict(cfg)
     for k in RUN_CONTROL:
         d.pop(k, None)
+    if cfg.jobcenter.is_composite:      # a country's results depend on its members' profiles
+        from .national import profile_data
+
+        d["member_profiles"] = {name: profile_data(name) for name in cfg.jobcenter.members}
     return d
 
 
@@ -465,7 +469,8 @@ class Experiment:
     base_description: dict
     scenario_records: list[dict]
     baseline_records: list[dict]
-    first_result: Any                       # RunResult of the scenario's replication 0
+    first_result: Any                       # RunResult of the scenario's replication 0 (None
+                                            # for a country)
     stopping: Stopping
     warmup: dict
     cache: dict
@@ -479,6 +484,12 @@ class Experiment:
     @property
     def replications(self) -> int:
         return len(self.scenario_records)
+
+    @property
+    def is_country(self) -> bool:
+        """A national (composite) experiment: its records are countries', and it has no single
+        jobcenter's first replication (``first_result`` is None)."""
+        return self.cfg.jobcenter.is_composite
 
     @property
     def baseline_ignored(self) -> list[str]:
@@ -562,8 +573,11 @@ def run_experiment(cfg: SimConfig, description: dict, base_cfg: SimConfig | None
     state = Stopping(cfg.replications)
     pool: ProcessPoolExecutor | None = None
 
+    country = cfg.jobcenter.is_composite
+
     def cached(i: int) -> dict | None:
-        if cache is None or (same and i == 0):    # replication 0 is always simulated in full
+        # replication 0 of a jobcenter is always simulated in full (its event log, metrics)
+        if cache is None or (same and i == 0 and not country):
             return None
         return cache.load(i)
 
@@ -573,41 +587,25 @@ def run_experiment(cfg: SimConfig, description: dict, base_cfg: SimConfig | None
             hit = cached(i0)
             jobs_per_rep = (0 if hit is not None else 1) if same else (1 if hit else 2)
             batch = max(1, n_workers // max(jobs_per_rep, 1)) if n_workers > 1 else 1
+            if country:           # its jobcenters fill the workers: one replication at a time
+                batch = 1
             reps = list(range(i0, min(budget, i0 + batch)))
             hits = {i: cached(i) for i in reps}
             hits = {i: r for i, r in hits.items() if r is not None}
-            futures = {}
-            for i in reps:
-                jobs = []
-                if i > 0 and not (same and i in hits):
-                    jobs.append(("s", quiet))
-                if not same and i not in hits:
-                    jobs.append(("b", base_quiet))
-                for side, c in jobs:
-                    if n_workers > 1:
-                        pool = pool or ProcessPoolExecutor(max_workers=n_workers,
-                                                           initializer=ignore_interrupt)
-                        futures[(side, i)] = pool.submit(simulate_record, c, i)
-            new_scen, new_base = {}, {}
-            for i in reps:
-                if i == 0:
-                    from .model import run
-
-                    bar = progress_factory(f"{label}, replication 1") \
-                        if progress_factory and cfg.progress else None
-                    first_result = run(cfg, replication=0, progress=bar)
-                    new_scen[0] = record(first_result)
-                elif same and i in hits:
-                    new_scen[i] = hits[i]
-                elif ("s", i) not in futures:
-                    new_scen[i] = simulate_record(quiet, i)
-                if not same:
-                    if i in hits:
-                        new_base[i] = hits[i]
-                    elif ("b", i) not in futures:
-                        new_base[i] = simulate_record(base_quiet, i)
-            for (side, i), fut in futures.items():
-                (new_scen if side == "s" else new_base)[i] = fut.result()
+            if country:
+                pool = pool or (ProcessPoolExecutor(max_workers=n_workers,
+                                                    initializer=ignore_interrupt)
+                                if n_workers > 1 else None)
+                new = _country_replication(reps[0], quiet, base_quiet, same, hits, pool, label,
+                                           progress_factory if cfg.progress else None)
+                new_scen = {reps[0]: new.get("s") or hits.get(reps[0])}
+                new_base = new_scen if same else {reps[0]: new.get("b") or hits.get(reps[0])}
+            else:
+                pool, new_scen, new_base, result0 = _jobcenter_batch(
+                    reps, cfg, quiet, base_quiet, same, hits, pool, n_workers, label,
+                    progress_factory)
+                if result0 is not None:
+                    first_result = result0
             for i in reps:
                 scen.append(new_scen[i])
                 base.append(new_scen[i] if same else new_base[i])
@@ -615,7 +613,7 @@ def run_experiment(cfg: SimConfig, description: dict, base_cfg: SimConfig | None
                     from_cache.add(i)
                 elif cache is not None:
                     rec = new_scen[i] if same else new_base[i]
-                    if same and i == 0:      # as the quiet runs record it
+                    if same and i == 0 and not country:      # as the quiet runs record it
                         rec = dict(rec, headline={**rec["headline"], "event_log_rows": 0})
                     cache.save(rec)
             state = stopping_decision(cfg, scen, None if same else base, state)
@@ -643,6 +641,69 @@ def run_experiment(cfg: SimConfig, description: dict, base_cfg: SimConfig | None
                   "reused": reused, "simulated": len(scen) - reused}
     return Experiment(cfg, description, base_cfg, base_description, scen, base, first_result,
                       state, warmup, cache_info, n_workers, time.perf_counter() - t0)
+
+
+def _jobcenter_batch(reps: list[int], cfg: SimConfig, quiet: SimConfig, base_quiet: SimConfig,
+                     same: bool, hits: dict[int, dict], pool, n_workers: int, label: str,
+                     progress_factory) -> tuple[Any, dict, dict, Any]:
+    """Replications ``reps`` of a jobcenter on the sides not in the cache: ``(pool, scenario
+    records, baseline records, RunResult of replication 0 or None)``. Replication 0 of the
+    scenario runs in this process with its progress bar and event log; the others run in the
+    pool (made here on first need) when there is more than one worker."""
+    futures = {}
+    for i in reps:
+        jobs = []
+        if i > 0 and not (same and i in hits):
+            jobs.append(("s", quiet))
+        if not same and i not in hits:
+            jobs.append(("b", base_quiet))
+        for side, c in jobs:
+            if n_workers > 1:
+                pool = pool or ProcessPoolExecutor(max_workers=n_workers,
+                                                   initializer=ignore_interrupt)
+                futures[(side, i)] = pool.submit(simulate_record, c, i)
+    new_scen, new_base = {}, {}
+    first_result = None
+    for i in reps:
+        if i == 0:
+            from .model import run
+
+            bar = progress_factory(f"{label}, replication 1") \
+                if progress_factory and cfg.progress else None
+            first_result = run(cfg, replication=0, progress=bar)
+            new_scen[0] = record(first_result)
+        elif same and i in hits:
+            new_scen[i] = hits[i]
+        elif ("s", i) not in futures:
+            new_scen[i] = simulate_record(quiet, i)
+        if not same:
+            if i in hits:
+                new_base[i] = hits[i]
+            elif ("b", i) not in futures:
+                new_base[i] = simulate_record(base_quiet, i)
+    for (side, i), fut in futures.items():
+        (new_scen if side == "s" else new_base)[i] = fut.result()
+    return pool, new_scen, new_base, first_result
+
+
+def _country_replication(i: int, cfg: SimConfig, base_cfg: SimConfig, same: bool,
+                         hits: dict[int, dict], pool, label: str,
+                         progress_factory: Callable[[str], Callable[[float], None]] | None
+                         ) -> dict[str, dict]:
+    """Replication ``i`` of a country on the sides not in the cache (``hits``): ``{"s": ...,
+    "b": ...}``, every jobcenter of both sides in one pool (:func:`sim.national.
+    simulate_countries`), with one progress bar over them."""
+    from .national import simulate_countries
+
+    jobs = []
+    if not (same and i in hits):
+        jobs.append(("s", cfg, i))
+    if not same and i not in hits:
+        jobs.append(("b", base_cfg, i))
+    if not jobs:
+        return {}
+    bar = progress_factory(f"{label}, replication {i + 1}") if progress_factory else None
+    return simulate_countries(jobs, pool, bar)
 
 
 def ignore_interrupt() -> None:
@@ -758,9 +819,15 @@ def write_experiment(run_dir: Path, exp: Experiment, write_report: bool = True,
     from .sensitivity import write_sensitivity
 
     run_dir = Path(run_dir)
-    single = exp.replications == 1 and exp.is_baseline
-    metrics = write_run(run_dir, exp.first_result, exp.description, extra_info=exp.info(),
-                        report=single)
+    if exp.is_country:          # no single jobcenter's first replication to write in detail
+        from .national_output import write_country
+
+        single = False
+        metrics = write_country(run_dir, exp)
+    else:
+        single = exp.replications == 1 and exp.is_baseline
+        metrics = write_run(run_dir, exp.first_result, exp.description, extra_info=exp.info(),
+                            report=single)
     write_records(run_dir, exp)
     frame = replications_frame(exp)
     atomic_write(run_dir / "replications.csv", lambda p: frame.to_csv(p, index=False))

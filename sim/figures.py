@@ -317,8 +317,16 @@ def littles_law_spell_days(rec: dict, group: str | None) -> float | None:
     return stock / (entries / days)
 
 
-def _pooled_mean(series_name: str) -> Callable[[dict], float | None]:
+def _pooled_mean(series_name: str, count: str, mean: str) -> Callable[[dict], float | None]:
+    """The mean over all groups of a per-spell measure (days): from the summary's per-group
+    counts and means where the record holds the counts (a national record's series are a
+    sample), else from the series of every value."""
     def value(rec):
+        rows = rec.get("summary") or []
+        if rows and all(count in r for r in rows):
+            n = sum(r[count] or 0 for r in rows)
+            total = sum((r[count] or 0) * (r[mean] or 0.0) for r in rows)
+            return total / n if n else None
         lists = _get(rec, "series", series_name) or {}
         xs = [x for v in lists.values() for x in v]
         return float(np.mean(xs)) if xs else None
@@ -425,14 +433,16 @@ def figures_for(rec: dict) -> list[Figure]:
     for g in groups:
         figs.append(Figure(f"spell_days/{g}", SECTIONS[2], f"Mean spell: {_label(rec, g)}",
                            "days", "days", (lambda gg: lambda r: littles_law_spell_days(r, gg))(g)))
-    for fid, series, title, per_group, count, column in (
+    for fid, series, title, per_group, count, column, n_values in (
             ("days_to_first_offer", "first_offer_days",
              "Time from spell start to first offer, all groups", "Time to first offer",
-             "offers_started", "mean_days_to_first_offer"),
+             "offers_started", "mean_days_to_first_offer", "first_offers"),
             ("rehab_wait_days", "rehab_wait_days",
              "Wait from referral to the rehabilitation team's decision, all groups",
-             "Rehabilitation-team wait", "rehab_cases", "mean_rehab_wait_days")):
-        figs.append(Figure(fid, SECTIONS[2], title, "days", "days", _pooled_mean(series)))
+             "Rehabilitation-team wait", "rehab_cases", "mean_rehab_wait_days",
+             "rehab_decisions")):
+        figs.append(Figure(fid, SECTIONS[2], title, "days", "days",
+                           _pooled_mean(series, n_values, column)))
         by_group = _group_value(column)
         for g in groups:
             row = _summary_row(rec, g)

@@ -14,7 +14,7 @@ import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import yaml
@@ -81,14 +81,25 @@ def member_seed(seed: int, index: int) -> int:
     return int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
 
 
-def members(cfg: SimConfig) -> list[Member]:
-    """The jobcenters a composite run simulates, with their weights.
+def members(cfg: SimConfig, replication: int = 0) -> list[Member]:
+    """The jobcenters a composite run simulates in replication ``replication``, with weights.
 
     With ``practice: drawn`` each jobcenter has its own fixed practice
     (:func:`sim.practice.draw_centre`, from ``practice_seed`` and its index in the country), and
     the simulated ones are centred together (weighted by their weight and staff) so that the
     country's mean of every line is the national average.
+
+    With ``sample_per_class`` = n > 0 (``national_sample``) the country is built in full (and
+    centred in full), and each replication simulates a new simple random sample of n jobcenters
+    of each size class (:func:`stratified_sample`), each weighted by its class's count over n: an
+    unbiased estimate of the country's totals in every replication, whose spread over
+    replications holds the spread between jobcenters as well as the simulation's noise.
     """
+    per_class = cfg.jobcenter.sample_per_class
+    if per_class > 0:
+        full = dataclasses.replace(cfg, jobcenter=dataclasses.replace(
+            cfg.jobcenter, sample_per_class=0, simulate_per_member=0))
+        return stratified_sample(members(full), per_class, cfg.seed, replication)
     out = _members(cfg)
     if cfg.jobcenter.practice != "drawn" or not out:
         return out
@@ -107,6 +118,33 @@ def members(cfg: SimConfig) -> list[Member]:
         m.cfg = dataclasses.replace(m.cfg, jobcenter=dataclasses.replace(m.cfg.jobcenter,
                                                                          practice=centre))
     return out
+
+
+def size_class(member: Member) -> str:
+    """The member's size class (``jobcenter.size_class``: small, medium, large, copenhagen), or
+    its profile's name where the profile names none."""
+    return member.cfg.jobcenter.size_class or member.profile
+
+
+def stratified_sample(country: list[Member], per_class: int, seed: int,
+                      replication: int) -> list[Member]:
+    """``per_class`` jobcenters of each size class of ``country``, drawn without replacement
+    from a stream keyed by (``seed``, ``replication``), each weighted by the class's count over
+    the sample's size; a class of at most ``per_class`` jobcenters is taken whole (weight 1).
+    The same seed and replication give the same sample on both sides of a comparison."""
+    classes: dict[str, list[Member]] = {}
+    for m in country:
+        classes.setdefault(size_class(m), []).append(m)
+    rng = np.random.default_rng(np.random.SeedSequence([seed, replication, 0x5A3D]))
+    chosen: list[Member] = []
+    for name in sorted(classes):
+        pool = classes[name]
+        n = min(per_class, len(pool))
+        picks = sorted(rng.choice(len(pool), size=n, replace=False)) if n < len(pool) \
+            else range(len(pool))
+        chosen += [dataclasses.replace(pool[i], weight=pool[i].weight * len(pool) / n)
+                   for i in picks]
+    return sorted(chosen, key=lambda m: m.index)
 
 
 def _members(cfg: SimConfig) -> list[Member]:
@@ -128,23 +166,76 @@ def _members(cfg: SimConfig) -> list[Member]:
     return out
 
 
-def run_member(args: tuple[Member, int]) -> dict:
-    """Simulate one jobcenter (one replication); returns its headline and per-group summary."""
+def replication_plans(cfg: SimConfig, replications: int, first: int = 0) -> list[list[Member]]:
+    """The jobcenters of replications ``first .. first + replications - 1`` (the same ones in
+    each unless the profile samples anew per replication)."""
+    if cfg.jobcenter.sample_per_class > 0:
+        return [members(cfg, r) for r in range(first, first + replications)]
+    plan = members(cfg)
+    return [plan] * replications
+
+
+def member_record(args: tuple[Member, int]) -> dict:
+    """Simulate one jobcenter (one replication); returns its record
+    (:func:`sim.experiment.record`) with a ``member`` entry: profile, index in the country,
+    weight, size class, FTE and scheduled staff as built (worker entry point)."""
+    from .experiment import record
     from .model import run
-    from .results import group_rows, headline
 
     member, replication = args
     result = run(member.cfg, replication)
-    return {
-        "profile": member.profile,
-        "index": member.index,
-        "weight": member.weight,
-        "replication": replication,
-        "headline": headline(result),
-        "summary": group_rows(result),
-        "fte_total": result.cfg.jobcenter.total_fte,       # as built (practice, mechanisms)
-        "scheduled_staff": sum(p.n for p in result.pools.values()),
-    }
+    rec = record(result)
+    rec["member"] = {"profile": member.profile, "index": member.index, "weight": member.weight,
+                     "size_class": size_class(member),
+                     "fte_total": result.cfg.jobcenter.total_fte,
+                     "scheduled_staff": sum(p.n for p in result.pools.values())}
+    return rec
+
+
+def simulate_countries(jobs: Sequence[tuple[Any, SimConfig, int]], pool=None,
+                       progress: Callable[[float], None] | None = None) -> dict[Any, dict]:
+    """Replications of countries: each job ``(key, cfg, replication)`` is every member of
+    ``cfg``'s country in that replication (:func:`replication_plans`), simulated in ``pool``
+    (a process pool; None: in this process), largest jobcenters first so that the last tasks
+    to finish are short ones; returns ``{key: record}`` (:func:`sim.national_record.
+    country_record`). ``progress`` gets the share of member simulations done. Each record's
+    ``wall_seconds`` is its share of the elapsed time, in proportion to its members' run
+    times (the jobs share the pool)."""
+    from concurrent.futures import as_completed
+
+    from .national_record import country_record
+
+    tasks = [(key, m, r) for key, cfg, r in jobs for m in replication_plans(cfg, 1, first=r)[0]]
+    tasks.sort(key=lambda t: -_size(t[1]))
+    t0 = time.perf_counter()
+    done: dict[Any, list[dict]] = {key: [] for key, _, _ in jobs}
+    if pool is None:
+        for n, (key, m, r) in enumerate(tasks, 1):
+            done[key].append(member_record((m, r)))
+            if progress:
+                progress(n / len(tasks))
+    else:
+        futures = {pool.submit(member_record, (m, r)): key for key, m, r in tasks}
+        for n, fut in enumerate(as_completed(futures), 1):
+            done[futures[fut]].append(fut.result())
+            if progress:
+                progress(n / len(tasks))
+    elapsed = time.perf_counter() - t0
+    busy = sum(rec.get("wall_seconds") or 0.0 for recs in done.values() for rec in recs) or 1.0
+    out = {}
+    for key, cfg, r in jobs:
+        recs = sorted(done[key], key=lambda rec: rec["member"]["index"])
+        out[key] = country_record(cfg, r, recs)
+        out[key]["wall_seconds"] = elapsed * out[key]["wall_seconds"] / busy
+    return out
+
+
+def run_member(args: tuple[Member, int]) -> dict:
+    """Simulate one jobcenter (one replication); returns what :func:`aggregate` reads of it:
+    its headline and per-group summary, weight, FTE and scheduled staff."""
+    rec = member_record(args)
+    return {**rec["member"], "replication": rec["replication"], "headline": rec["headline"],
+            "summary": rec["summary"]}
 
 
 UNSCHEDULED = "management_and_staff_functions"
@@ -249,49 +340,47 @@ def aggregate(outputs: list[dict], horizon_days: int, available_hours: float,
 
 def run_national(cfg: SimConfig, replications: int = 1, workers: int = 0,
                  progress: Callable[[float], None] | None = None) -> dict:
-    """Simulate every member jobcenter for each replication; returns per-replication aggregates.
+    """Simulate every member jobcenter for each replication; returns per-replication aggregates
+    (:func:`aggregate`, what the calibration reads), the country records
+    (:func:`simulate_countries`) and every member's output.
 
     ``workers`` = 0 uses every core. Results are identical whatever the number of workers.
     """
-    plan = members(cfg)
-    if not plan:
+    if not replication_plans(cfg, 1)[0]:
         raise ConfigError(f"composite profile '{cfg.jobcenter.name}' has no members to simulate")
-    jobs = [(m, r) for r in range(replications) for m in plan]
-    # largest jobcenters first, so the last jobs to finish are short ones
-    order = sorted(range(len(jobs)), key=lambda i: -_size(jobs[i][0]))
     workers = workers or os.cpu_count() or 1
     t0 = time.perf_counter()
-    outputs: list[dict | None] = [None] * len(jobs)
-    done = 0
+    jobs = [(r, cfg, r) for r in range(replications)]
     if workers == 1:
-        for i in order:
-            outputs[i] = run_member(jobs[i])
-            done += 1
-            if progress:
-                progress(done / len(jobs))
+        records = simulate_countries(jobs, None, progress)
     else:
         from .experiment import ignore_interrupt, stop_workers
 
         pool = ProcessPoolExecutor(max_workers=workers, initializer=ignore_interrupt)
         try:
-            for i, out in zip(order, pool.map(run_member, [jobs[i] for i in order])):
-                outputs[i] = out
-                done += 1
-                if progress:
-                    progress(done / len(jobs))
+            records = simulate_countries(jobs, pool, progress)
         except KeyboardInterrupt:        # Ctrl-C: the workers end at once, without tracebacks
             stop_workers(pool)
             raise
         pool.shutdown()
-    per_rep = []
-    for r in range(replications):
-        reps = [o for o in outputs if o is not None and o["replication"] == r]
-        per_rep.append(aggregate(reps, cfg.horizon_days, cfg.model.working_time.available_hours,
-                                 cfg.model.working_time.unscheduled_staff_lines))
-    return {"replications": per_rep, "members": len(plan),
+    records = [records[r] for r in range(replications)]
+    return {"replications": [country_aggregate(cfg, rec) for rec in records],
+            "records": records, "members": len(records[0]["members"]),
             "jobcenters": sum(cfg.jobcenter.members.values()),
-            "member_outputs": outputs, "wall_seconds": time.perf_counter() - t0,
-            "workers": workers}
+            "member_outputs": member_outputs(records),
+            "wall_seconds": time.perf_counter() - t0, "workers": workers}
+
+
+def country_aggregate(cfg: SimConfig, rec: dict) -> dict:
+    """The calibration's national figures (:func:`aggregate`) of a country record."""
+    return aggregate(rec["members"], cfg.horizon_days, cfg.model.working_time.available_hours,
+                     cfg.model.working_time.unscheduled_staff_lines)
+
+
+def member_outputs(records: Sequence[dict]) -> list[dict]:
+    """Every member of the country records, with its replication (one row per jobcenter and
+    replication: profile, index, weight, size class, FTE, headline, per-group summary)."""
+    return [{**m, "replication": rec["replication"]} for rec in records for m in rec["members"]]
 
 
 def _size(member: Member) -> float:

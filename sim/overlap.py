@@ -165,7 +165,7 @@ def run_overlap(exp, components: Sequence[tuple[Any, dict]], *,
     """
     from .experiment import run_experiment
 
-    if exp.is_baseline or not exp.cfg.overlap or not components:
+    if exp.is_baseline or not exp.cfg.runs_overlap or not components:
         return None
     n = exp.replications
     k = len(components)

@@ -96,10 +96,12 @@ def group_rows(result: RunResult) -> list[dict]:
             "offers_started": gc.offers_started,
             "mean_offer_wait_days": (gc.offer_wait_days / gc.offers_started
                                      if gc.offers_started else None),
+            "first_offers": len(gc.first_offer_days),
             "mean_days_to_first_offer": _mean(gc.first_offer_days),
             "offer_days_active": gc.offer_days_active,
             "active_share": gc.offer_days_active / gc.stock_area if gc.stock_area else None,
             "rehab_cases": gc.rehab_cases,
+            "rehab_decisions": len(gc.rehab_wait_days),
             "mean_rehab_wait_days": _mean(gc.rehab_wait_days),
             "mean_spell_days_little": little_spell_days(gc, horizon),
             "spells_completed": len(gc.completed_spell_days),
@@ -142,6 +144,7 @@ def headline(result: RunResult) -> dict:
             "staff_type": p.staff_type,
             "members": p.n,
             "available_hours": avail / 60.0,
+            "bookable_hours": bookable / 60.0,
             "worked_hours": worked / 60.0,
             "idle_hours": sum(p.day_idle[w:]) / 60.0,
             "utilisation_of_bookable_time": (worked / bookable) if bookable else None,
@@ -180,6 +183,7 @@ def headline(result: RunResult) -> dict:
         "spells_ended": spells_ended,
         "operating_cost_dkk": total,
         "active_share": active_share(result),
+        "offer_group_stock_days": offer_group_stock_days(result),
         "offer_running_cost_dkk": sum(offer_cost.values()),
         "offer_running_cost_dkk_by_group": offer_cost,
         "benefit_dkk": sum(benefit.values()),
@@ -267,6 +271,12 @@ def offer_groups(cfg) -> list[str]:
                                       and cfg.rules.groups[g].offer_deadline_days is not None):
             out.append(g)
     return out
+
+
+def offer_group_stock_days(result: RunResult) -> float:
+    """Benefit-days (person-days on benefit, the measured window) of the groups that have
+    offers: the denominator of :func:`active_share`."""
+    return float(sum(result.counters.groups[g].stock_area for g in offer_groups(result.cfg)))
 
 
 def active_share(result: RunResult) -> float | None:

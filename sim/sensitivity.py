@@ -74,7 +74,7 @@ def run_sensitivity(exp, *, cache_dir: Path | str | None | bool = None,
     """
     from .experiment import run_experiment
 
-    if exp.is_baseline or not exp.cfg.sensitivity:
+    if exp.is_baseline or not exp.cfg.runs_sensitivity:
         return None
     n = exp.replications
     others = [level for level in levels_for(exp.cfg.effects) if level != exp.cfg.effects]

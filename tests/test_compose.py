@@ -362,8 +362,18 @@ def test_overlap_false_runs_no_component(qb14_all, cache):
     assert run_overlap(off, [(None, {})], cache_dir=cache, workers=1) is None
     cfg, _ = compose(["scenario=qb14_all", *QUICK, "overlap=false"])
     assert cfg.overlap is False
-    with pytest.raises(ConfigError, match="'overlap' must be true or false"):
+    with pytest.raises(ConfigError, match="'overlap' = 'maybe'; valid: true, false, auto"):
         compose(["scenario=qb14_all", *QUICK, "overlap=maybe"])
+
+
+def test_overlap_and_sensitivity_are_left_out_of_a_country_unless_asked_for():
+    jobcenter, _ = compose(["scenario=qb14_all"])
+    country, _ = compose(["scenario=qb14_all", "jobcenter=national_sample"])
+    asked, _ = compose(["scenario=qb14_all", "jobcenter=national_sample", "overlap=true",
+                        "sensitivity=true"])
+    assert (jobcenter.runs_overlap, jobcenter.runs_sensitivity) == (True, True)
+    assert (country.runs_overlap, country.runs_sensitivity) == (False, False)
+    assert (asked.runs_overlap, asked.runs_sensitivity) == (True, True)
 
 
 # --------------------------------------------------------------------------- files and report

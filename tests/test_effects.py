@@ -418,7 +418,8 @@ def test_the_effects_scale_with_the_effects_switch():
 def test_the_configured_reference_is_the_baselines_service():
     from sim.effects_reference import largest_gap, measured_reference
 
-    cfg, _ = compose(["jobcenter=national_sample", "event_log=false", "progress=false"])
+    cfg, _ = compose(["jobcenter=national_sample", "jobcenter.practice=average", "event_log=false",
+                      "progress=false"])
     ref, days = measured_reference(cfg, replications=2)
     # groups with few job spells (the resource course: 4% leave to a job, under 1% of all
     # job-spell days) are too noisy to judge

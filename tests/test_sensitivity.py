@@ -281,4 +281,4 @@ def test_sensitivity_false_is_listed_as_how_the_run_is_carried_out():
     cfg, _ = compose(["scenario=a1_flex", "sensitivity=false"])
     [setting] = changed_settings(dataclasses.asdict(cfg))
     assert setting.path == "sensitivity" and setting.run_control
-    assert (setting.reference, setting.value) == (True, False)
+    assert (setting.reference, setting.value) == ("auto", False)

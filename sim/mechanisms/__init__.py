@@ -86,7 +86,8 @@ def build_configs(raw: Mapping[str, Any] | None, path: str = "mechanisms") -> di
     out = {}
     for name, params in raw.items():
         cls = config_class(str(name))
-        out[str(name)] = build(cls, {} if params is None else params, f"{path}.{name}")
+        out[str(name)] = params if isinstance(params, cls) else \
+            build(cls, {} if params is None else params, f"{path}.{name}")  # built already
     return out
 
 
