@@ -212,7 +212,7 @@ def ciw_queue(work: dict, ciw=None) -> float:
 
 
 SIMULATORS = {
-    "desk_queue_layer": ("desk-queue layer (ServerPool)", desk_queue_layer),
+    "desk_queue_layer": ("desk-queue layer", desk_queue_layer),
     "simpy_resource": ("bare simpy.Resource", simpy_resource),
     "ciw": ("Ciw", ciw_queue),
 }
@@ -294,21 +294,22 @@ def _version(package: str) -> str | None:
 def table_rows(q: dict) -> list[tuple[str, str]]:
     """The comparison's lines of the bench table: (measure, value)."""
     d = q["workload"]
-    out = [(f"5 desk queues, M/M/{d['servers']} at {d['utilisation']:g}, "
-            f"{d['customers']:,} customers: Erlang C Wq",
-            f"{d['erlang_c_mean_wait_minutes']:.3f} min")]
+    out = [(f"5 desk queues M/M/{d['servers']} (rho {d['utilisation']:g})",
+            f"{d['customers']:,} customers"),
+           ("  desk queues: Erlang C Wq", f"{d['erlang_c_mean_wait_minutes']:.3f} min")]
     for n, r in q["rows"].items():
-        label = r["label"] + (f" {r['version']}" if r.get("version") else "")
+        # SimPy's version is in the table's header already
+        label = r["label"] + (f" {r['version']}" if n == "ciw" and r.get("version") else "")
         if "skipped" in r:
             out.append((f"  {label}: customers/s", f"skipped ({r['skipped']})"))
             continue
         out.append((f"  {label}: customers/s",
                     f"{r['customers_per_second']:,.0f}, Wq {r['mean_wait_minutes']:.3f} min "
                     f"({100 * r['mean_wait_to_erlang_c']:+.1f}%)"))
-    out.append(("  layer / simpy.Resource customers/s", f"{q['ratios']['layer_to_simpy']:.2f}"))
+    out.append(("  layer / bare SimPy customers/s", f"{q['ratios']['layer_to_simpy']:.2f}"))
     ciw_ratio = q["ratios"]["layer_to_ciw"]
     out.append(("  layer / Ciw customers/s",
                 f"{ciw_ratio:.2f}" if ciw_ratio is not None else "skipped"))
     if not q["same_mean_wait"]:
-        out.append(("  WARNING: the simulators' mean waits differ", "not the same system"))
+        out.append(("  WARNING: mean waits differ", "not the same system"))
     return out

@@ -152,6 +152,15 @@ def test_queue_comparison_runs_three_simulators_on_the_same_mmc_queue():
     assert q["ratios"]["layer_to_simpy"] == pytest.approx(
         layer / rows["simpy_resource"]["customers_per_second"])
     assert q["ratios"]["layer_to_ciw"] == pytest.approx(layer / rows["ciw"]["customers_per_second"])
+    lines = dict(bench_queues.table_rows(q))
+    assert lines["5 desk queues M/M/3 (rho 0.5)"] == "3,000 customers"
+    assert lines["  desk queues: Erlang C Wq"] == f"{expected:.3f} min"
+    assert lines["  Ciw 3.2.7: customers/s"].endswith(
+        f"Wq {rows['ciw']['mean_wait_minutes']:.3f} min "
+        f"({100 * rows['ciw']['mean_wait_to_erlang_c']:+.1f}%)")
+    assert "  WARNING: mean waits differ" not in lines
+    assert "  WARNING: mean waits differ" in dict(
+        bench_queues.table_rows(dict(q, same_mean_wait=False)))
 
 
 @pytest.mark.parametrize("name", list(bench_queues.SIMULATORS))
