@@ -14,9 +14,10 @@ drawn once with NumPy (outside the timing) and handed to each:
 
 With one FCFS line the waits do not depend on which free server takes a customer (the
 Kiefer-Wolfowitz recursion), so the three must report the same mean wait up to rounding: that is
-the check that they simulate the same system. Each mean wait is also set against Erlang C's; over
-a single run of tens of thousands of customers it lands within a few tens of percent of it (the
-waits are strongly autocorrelated), started from an empty system and with no warm-up removed.
+the check that they simulate the same system. Each mean wait is also set against Erlang C's: one
+run of 100,000 customers (the default), started from an empty system with no warm-up removed,
+lands within about 10% of it (the waits are strongly autocorrelated); a run of a few thousand
+within a few tens of percent.
 
 Wall time covers building each simulator's model, running it and computing the mean wait; the
 random draws are not timed. Customers per second = customers / best wall time. Times: Ciw and
