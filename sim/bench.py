@@ -13,9 +13,12 @@ were measured on, are written atomically as JSON. ``bench/README.md`` explains e
 3. **The national baseline year** (94 jobcenters, every citizen simulated) on one core, in a
    fresh subprocess: wall time and peak resident memory.
 4. **Sweep speed-up**: 20 small-jobcenter runs with one worker process and with one per core.
+5. **Desk queues**: the desk-queue layer (``sim.engine.queues``), Ciw and a bare
+   ``simpy.Resource`` serving the same M/M/c customers (``sim.bench_queues``): customers per
+   second side by side, their ratios, and each one's mean wait against Erlang C's.
 
 Timings are the best of 5 (1 with ``--quick``), the reference and the model timed alternately so
-both meet the same machine conditions; the SimPy events are counted in a separate run with
+both meet the same machine conditions (the three desk-queue simulators likewise); the SimPy events are counted in a separate run with
 :meth:`simpy.Environment.step` wrapped, so the counting does not slow the timed runs. A fixed
 pure-Python loop timed at the start and the end shows how fast the machine ran meanwhile.
 """
@@ -41,6 +44,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 import simpy
 
+from . import bench_queues
 from .configure import PROJECT_ROOT, compose
 
 DEFAULT_OUT = PROJECT_ROOT / "bench" / "results.json"
@@ -586,6 +590,9 @@ def format_table(res: dict) -> str:
     row(f"  sweep speed-up ({sw['workers']} workers)", f"{sw['speedup']:.2f}x", "sweep_speedup")
     if sw.get("busy_loop_ceiling"):
         row("  same pool, busy loop: speed-up", f"{sw['busy_loop_ceiling']['speedup']:.2f}x")
+    if res.get("queues"):
+        for label, value in bench_queues.table_rows(res["queues"]):
+            row(label, value)
     headers = ("measure", "value", "target", "status")
     widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(4)]
 
@@ -608,8 +615,13 @@ def format_table(res: dict) -> str:
 
 # ---------------------------------------------------------------------------- main
 def benchmark(quick: bool = False, skip_national: bool = False, seed: int = 0,
-              sweep_runs: int = SWEEP_RUNS, national_runs: int = NATIONAL_RUNS) -> dict:
-    """Run every part; returns the results (machine, workload, parts, targets, table)."""
+              sweep_runs: int = SWEEP_RUNS, national_runs: int = NATIONAL_RUNS,
+              queue_customers: int | None = None) -> dict:
+    """Run every part; returns the results (machine, workload, parts, targets, table).
+
+    ``queue_customers``: customers of the desk-queue comparison (default
+    ``bench_queues.CUSTOMERS``, ``bench_queues.QUICK_CUSTOMERS`` with ``quick``).
+    """
     repeats = 1 if quick else 5
     skip_national = skip_national or quick
     machine = machine_info()
@@ -650,6 +662,16 @@ def benchmark(quick: bool = False, skip_national: bool = False, seed: int = 0,
     sweep = sweep_speedup(sweep_runs, repeats=sweep_repeats)
     log(f"4 sweep: speed-up {sweep['speedup']:.2f}x")
 
+    if queue_customers is None:
+        queue_customers = bench_queues.QUICK_CUSTOMERS if quick else bench_queues.CUSTOMERS
+    log(f"5 desk queues: M/M/{bench_queues.SERVERS} at {bench_queues.UTILISATION:g}, "
+        f"{queue_customers:,} customers, the layer, bare SimPy and Ciw alternately: "
+        f"best of {repeats}")
+    queues = bench_queues.compare_queues(queue_customers, repeats=repeats, seed=seed)
+    log("5 desk queues: " + ", ".join(
+        f"{r['label']} " + ("skipped" if "skipped" in r else f"{r['customers_per_second']:,.0f}/s")
+        for r in queues["rows"].values()))
+
     ratio = model["talks_per_second"] / reference["talks_per_second"]
     targets = [
         judge("model_to_reference_ratio", ratio),
@@ -660,7 +682,7 @@ def benchmark(quick: bool = False, skip_national: bool = False, seed: int = 0,
     ]
     res = {"quick": quick, "repeats": repeats, "machine": machine, "workload": workload,
            "reference": reference, "model": {**model, "ratio_to_reference": ratio},
-           "national": national, "sweep": sweep, "targets": targets,
+           "national": national, "sweep": sweep, "queues": queues, "targets": targets,
            "load_average_at_end": load_average(),
            "machine_speed": {"start": speed_start, "end": machine_speed()}}
     res["table"] = format_table(res)
@@ -682,16 +704,23 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"runs in the sweep part (default {SWEEP_RUNS})")
     parser.add_argument("--national-runs", type=int, default=NATIONAL_RUNS,
                         help=f"national years timed, the best counted (default {NATIONAL_RUNS})")
+    parser.add_argument("--queue-customers", type=int, default=None,
+                        help="customers of the desk-queue comparison (default "
+                             f"{bench_queues.CUSTOMERS:,}; {bench_queues.QUICK_CUSTOMERS:,} "
+                             "with --quick)")
     args = parser.parse_args(argv)
     if args.sweep_runs < 1:
         parser.error("--sweep-runs must be at least 1")
     if args.national_runs < 1:
         parser.error("--national-runs must be at least 1")
+    if args.queue_customers is not None and args.queue_customers < 1:
+        parser.error("--queue-customers must be at least 1")
 
     from .output import atomic_write_text
 
     res = benchmark(quick=args.quick, skip_national=args.skip_national,
-                    sweep_runs=args.sweep_runs, national_runs=args.national_runs)
+                    sweep_runs=args.sweep_runs, national_runs=args.national_runs,
+                    queue_customers=args.queue_customers)
     atomic_write_text(args.out, json.dumps(res, indent=2) + "\n")
     print(res["table"])
     log(f"results written to {args.out}")

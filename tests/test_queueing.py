@@ -47,6 +47,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from sim.bench_queues import erlang_c, mmc_mean_wait, run_around_the_clock
 from sim.engine.queues import MINUTES_PER_DAY, Job, ServerPool
 
 THOROUGH = os.environ.get("SIM_THOROUGH") == "1"
@@ -69,35 +70,8 @@ GAMMA_SHAPE = 0.5            # gamma service of the thorough M/G/1 case: cv^2 = 
 
 
 # ------------------------------------------------------------------------------ formulas
-def erlang_c(servers: int, offered_load: float) -> float:
-    """Erlang C: the probability that an arrival to an M/M/c queue has to wait.
-
-    With offered load a = lam/mu (erlangs) and c servers, a < c::
-
-        C(c, a) = T / (sum_{k=0}^{c-1} a^k / k!  +  T),    T = (a^c / c!) * c / (c - a)
-
-    computed through the numerically stable Erlang B recursion B(0) = 1,
-    B(k) = a B(k-1) / (k + a B(k-1)), and C = c B(c) / (c - a (1 - B(c))).
-    An unstable queue (a >= c) makes every arrival wait: 1.0.
-    """
-    if offered_load >= servers:
-        return 1.0
-    b = 1.0
-    for k in range(1, servers + 1):
-        b = offered_load * b / (k + offered_load * b)
-    return servers * b / (servers - offered_load * (1.0 - b))
-
-
-def mmc_mean_wait(servers: int, lam: float, mu: float) -> float:
-    """Mean wait in queue of M/M/c: Wq = C(c, lam/mu) / (c mu - lam); infinite if lam >= c mu.
-
-    (M/M/1: Wq = rho / (mu - lam).) Units: the reciprocal of the rates' time unit.
-    """
-    if lam >= servers * mu:
-        return math.inf
-    return erlang_c(servers, lam / mu) / (servers * mu - lam)
-
-
+# Erlang C (erlang_c, mmc_mean_wait) and the pool's around-the-clock driver live in
+# sim/bench_queues.py, shared with the benchmark's desk-queue comparison.
 def mg1_mean_wait(lam: float, mean_service: float, second_moment: float) -> float:
     """Pollaczek-Khinchine mean wait in queue of M/G/1: Wq = lam E[S^2] / (2 (1 - rho)),
     rho = lam E[S]; infinite if rho >= 1. M/D/1: E[S^2] = s^2; exponential: E[S^2] = 2 s^2."""
@@ -232,18 +206,8 @@ def simulate(case: Case, replication: int, routing: str = "pool",
     first = int(n * WARM_UP_SHARE)
     t0 = float(arrivals[first])
     pool = ServerPool(c, monitor_from=t0)
-    capacity = speed * MINUTES_PER_DAY
-    day = 0
-    for k, (a, s) in enumerate(zip(arrivals.tolist(), minutes.tolist())):
-        while a >= day + 1:
-            for i in range(c):
-                pool.serve(i, day, day + 1, capacity)
-            day += 1
-        pool.submit(Job(a, s), None if routing == "pool" else k % c)
-    while any(pool.queue):
-        for i in range(c):
-            pool.serve(i, day, day + 1, capacity)
-        day += 1
+    run_around_the_clock(pool, arrivals.tolist(), minutes.tolist(), speed * MINUTES_PER_DAY,
+                         None if routing == "pool" else (lambda k: k % c))
     waits = np.asarray(pool.waits()) * MINUTES_PER_DAY
 
     def little_gap(q: dict[str, float]) -> float:
@@ -443,19 +407,7 @@ def _fcfs_line_starts(arrivals, minutes, servers: int, speed: float = 1.0) -> li
 
 def _always_on_pool_starts(arrivals, minutes, servers: int, speed: float = 1.0) -> list[float]:
     pool = ServerPool(servers, speed=speed)
-    jobs = []
-    day = 0
-    for a, s in zip(arrivals, minutes):
-        while a >= day + 1:
-            for i in range(servers):
-                pool.serve(i, day, day + 1, speed * MINUTES_PER_DAY)
-            day += 1
-        jobs.append(Job(a, s))
-        pool.submit(jobs[-1])
-    while any(pool.queue):
-        for i in range(servers):
-            pool.serve(i, day, day + 1, speed * MINUTES_PER_DAY)
-        day += 1
+    jobs = run_around_the_clock(pool, arrivals, minutes, speed * MINUTES_PER_DAY)
     return [j.started for j in jobs]
 
 
