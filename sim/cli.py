@@ -275,9 +275,6 @@ def _run(cfg, hc, run_dir: Path) -> None:
     except ConfigError as exc:
         fail(str(exc))
     label = f"{sim_cfg.scenario} / {sim_cfg.jobcenter.name}"
-    if sim_cfg.jobcenter.is_composite and sim_cfg.warmup_days == "auto":
-        fail("warmup_days=auto is not available for a composite jobcenter profile; "
-             "give the warm-up in days (default 182)")
     try:
         if not _built_before_hydra:
             check_buildable(sim_cfg)    # a -m sweep's point is composed only here

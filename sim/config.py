@@ -873,6 +873,9 @@ class SimConfig:
         if self.effects not in EFFECT_SCALES:
             raise ConfigError(f"'effects' = {self.effects!r}; valid: {', '.join(EFFECT_SCALES)}")
         if self.jobcenter.is_composite:
+            if self.warmup_days == "auto":
+                raise ConfigError("warmup_days=auto is not available for a composite jobcenter "
+                                  "profile; give the warm-up in days (default 182)")
             return                       # each member is validated when it is built
         groups = set(self.jobcenter.groups)
         for g in groups:

@@ -138,14 +138,19 @@ def _weighted_by(members: Sequence[dict], field: str, weight_of) -> float | None
     return _ratio(sum(w * v for w, v in pairs if v is not None), den)
 
 
-RUN_KEYS = ("scenario", "jobcenter", "seed", "horizon_days", "warmup_days")
-"""What a country's headline takes from its run rather than from its members."""
+RUN_KEYS = ("scenario", "jobcenter", "seed", "horizon_days", "warmup_days",
+            "fte_hours_per_year")
+"""What a country's headline takes from its run rather than from its members. One FTE of a
+country (and of each size class) is the national average's available hours a year, so FTE
+figures add up over the jobcenters and classes although a jobcenter's own practice (its sickness
+absence) gives its FTE other hours."""
 
 
 def run_keys(cfg) -> dict:
     """:data:`RUN_KEYS` of a configuration."""
     return {"scenario": cfg.scenario, "jobcenter": cfg.jobcenter.name, "seed": cfg.seed,
-            "horizon_days": cfg.horizon_days, "warmup_days": cfg.warmup_days}
+            "horizon_days": cfg.horizon_days, "warmup_days": cfg.warmup_days,
+            "fte_hours_per_year": cfg.model.working_time.available_hours}
 
 
 def country_headline(run: dict, replication: int, members: Sequence[dict],
@@ -193,7 +198,6 @@ def country_headline(run: dict, replication: int, members: Sequence[dict],
         h["direct_contact_share"][st] = _ratio(sum(
             w * ((mh.get("direct_contact_share") or {}).get(st) or 0.0) for w, mh in pairs), den)
     heads = lambda m: m["weight"] * sum((m["headline"].get("staff_heads") or {}).values())  # noqa: E731
-    h["fte_hours_per_year"] = _weighted_by(members, "fte_hours_per_year", heads)
     h["fte_used_on_casework"] = _ratio(sum(h["used_hours"].values()),
                                        (h["fte_hours_per_year"] or 0.0) * years)
     n_heads = sum(heads(m) for m in members)
