@@ -13,6 +13,12 @@ were measured on, are written atomically as JSON. ``bench/README.md`` explains e
 3. **The national baseline year** (94 jobcenters, every citizen simulated) on one core, in a
    fresh subprocess: wall time and peak resident memory.
 4. **Sweep speed-up**: 20 small-jobcenter runs with one worker process and with one per core.
+3b. **The national comparison** ``python -m sim scenario=a1_flex jobcenter=national`` as a user
+   runs it (every core, the default replications and warm-up, sensitivity and overlap at their
+   defaults), in a fresh subprocess with an empty baseline cache: its wall time (the issue's
+   "at most 10 minutes" on this 2-core machine class) and its ratio to the national year of part
+   3 measured in the same run (how many one-core national years one comparison costs), with the
+   replications it made and the capacity freed it found.
 5. **Desk queues**: the desk-queue layer (``sim.engine.queues``), Ciw and a bare
    ``simpy.Resource`` serving the same M/M/c customers (``sim.bench_queues``): customers per
    second side by side, their ratios, and each one's mean wait against Erlang C's.
@@ -62,6 +68,7 @@ TARGETS = {
     "national_wall_seconds": ("le", 60.0, "s"),
     "national_peak_rss_bytes": ("le", 2 * GIB, "B"),
     "sweep_speedup": ("ge", 1.7, "x"),
+    "national_comparison_wall_seconds": ("le", 600.0, "s"),
 }
 
 # Every part simulates exactly its horizon: the warm-up is pinned to 0 (the default in conf/ may
@@ -352,6 +359,44 @@ def best_national_year(runs: int = 2, year: Callable[[], dict] | None = None) ->
     return best
 
 
+COMPARISON_SCENARIO = "a1_flex"
+"""The scenario of the national comparison timed in part 3b."""
+
+
+def national_comparison(scenario: str = COMPARISON_SCENARIO, jobcenter: str = "national",
+                        overrides: list[str] | None = None, timeout: float = 7200.0) -> dict:
+    """``python -m sim scenario=SCENARIO jobcenter=JOBCENTER`` in a fresh process, with a
+    baseline cache and run folder of its own (both sides simulated): wall time, replications and
+    the capacity freed it reports (FTE, with its 95% interval)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="bench-national-") as tmp:
+        run_dir = Path(tmp) / "run"
+        env = dict(os.environ, SIM_BASELINE_CACHE=str(Path(tmp) / "cache"))
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(PROJECT_ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+        args = [f"scenario={scenario}", f"jobcenter={jobcenter}", "progress=false",
+                "event_log=false", *(overrides or []), f"hydra.run.dir={run_dir}"]
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "sim", *args], cwd=tmp, env=env,
+                              capture_output=True, text=True, timeout=timeout)
+        wall = time.perf_counter() - t0
+        if proc.returncode != 0:
+            tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
+            raise RuntimeError(f"national comparison failed (exit {proc.returncode}):\n{tail}")
+        info = json.loads((run_dir / "run_info.json").read_text(encoding="utf-8"))
+        from .compare import RunData
+        from .figures import capacity_freed
+
+        run = RunData.load(run_dir)
+        freed = capacity_freed(run.scenario, run.baseline)
+    return {"scenario": scenario, "wall_seconds": wall, "replications": info["replications"],
+            "stopping": (info.get("stopping") or {}).get("reason"),
+            "workers": info.get("workers"),
+            "capacity_freed_fte": freed["fte"].mean if freed else None,
+            "capacity_freed_half_width": freed["fte"].half_width if freed else None}
+
+
 # ---------------------------------------------------------------------------- 4. sweep
 def _sweep_job(cfg) -> tuple[int, int, int]:
     """One sweep run (in a worker process): citizens, talks held, citizens alive at the end."""
@@ -583,6 +628,19 @@ def format_table(res: dict) -> str:
         row("  national year: citizens, talks",
             f"{nat['citizens']:,.0f}, {nat['talks']:,.0f}")
         row("  national year: talks/s", f"{nat['talks'] / nat['wall_seconds']:,.0f}")
+    comp = res.get("national_comparison")
+    if comp is None:
+        row(f"3b national comparison ({COMPARISON_SCENARIO}): wall time", "skipped",
+            "national_comparison_wall_seconds")
+    else:
+        row(f"3b national comparison ({comp['scenario']}, {comp['workers']} workers): wall time",
+            f"{comp['wall_seconds']:.0f} s", "national_comparison_wall_seconds")
+        if nat is not None:
+            row("  comparison / national year (1 core)",
+                f"{comp['wall_seconds'] / nat['wall_seconds']:.2f}")
+        row("  comparison: replications, capacity freed",
+            f"{comp['replications']}, {comp['capacity_freed_fte']:,.1f} "
+            f"± {comp['capacity_freed_half_width'] or 0:,.1f} FTE")
     row(f"4 sweep {sw['runs']} small runs: 1 worker",
         f"{sw['seconds_1_worker']:.2f} s (cpu {sw['cpu_seconds_1_worker']:.2f})")
     row(f"  sweep: {sw['workers']} workers",
@@ -656,6 +714,16 @@ def benchmark(quick: bool = False, skip_national: bool = False, seed: int = 0,
             f"(all: {', '.join(f'{t:.1f}' for t in national['wall_seconds_all'])} s), "
             f"peak RSS {_fmt_bytes(national['peak_rss_bytes'])}")
 
+    comparison = None
+    if skip_national:
+        log("3b national comparison: skipped")
+    else:
+        log(f"3b national comparison: python -m sim scenario={COMPARISON_SCENARIO} "
+            "jobcenter=national, every core, an empty baseline cache (takes minutes)")
+        comparison = national_comparison()
+        log(f"3b national comparison: {comparison['wall_seconds']:.0f} s, "
+            f"{comparison['replications']} replications")
+
     sweep_repeats = 1 if quick else 3
     log(f"4 sweep: {sweep_runs} small runs with 1 worker, then {usable_cores()} workers, "
         f"alternately: best of {sweep_repeats}")
@@ -679,10 +747,13 @@ def benchmark(quick: bool = False, skip_national: bool = False, seed: int = 0,
         judge("national_wall_seconds", national["wall_seconds"] if national else None),
         judge("national_peak_rss_bytes", national["peak_rss_bytes"] if national else None),
         judge("sweep_speedup", sweep["speedup"], applicable=sweep["workers"] >= 2),
+        judge("national_comparison_wall_seconds",
+              comparison["wall_seconds"] if comparison else None),
     ]
     res = {"quick": quick, "repeats": repeats, "machine": machine, "workload": workload,
            "reference": reference, "model": {**model, "ratio_to_reference": ratio},
-           "national": national, "sweep": sweep, "queues": queues, "targets": targets,
+           "national": national, "national_comparison": comparison, "sweep": sweep,
+           "queues": queues, "targets": targets,
            "load_average_at_end": load_average(),
            "machine_speed": {"start": speed_start, "end": machine_speed()}}
     res["table"] = format_table(res)
@@ -699,7 +770,8 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"JSON results file (default: {DEFAULT_OUT.relative_to(PROJECT_ROOT)}"
                              " in the project folder)")
     parser.add_argument("--skip-national", action="store_true",
-                        help="skip the national year (minutes long)")
+                        help="skip the national year and the national comparison (minutes "
+                             "long)")
     parser.add_argument("--sweep-runs", type=int, default=SWEEP_RUNS,
                         help=f"runs in the sweep part (default {SWEEP_RUNS})")
     parser.add_argument("--national-runs", type=int, default=NATIONAL_RUNS,

@@ -116,6 +116,22 @@ def test_the_table_shows_every_national_run(tmp_path):
     table = bench.format_table(res)
     assert "national year, 1 core: wall time (best of 2)" in table
     assert "70.0, 65.0 s" in table
+    assert "3b national comparison (a1_flex): wall time" in table and "skipped" in table
+    res["national_comparison"] = {"scenario": "a1_flex", "wall_seconds": 390.0, "workers": 2,
+                                  "replications": 5, "capacity_freed_fte": 60.2,
+                                  "capacity_freed_half_width": 1.5}
+    table = bench.format_table(res)
+    assert "3b national comparison (a1_flex, 2 workers): wall time" in table
+    assert "comparison / national year (1 core)" in table and "6.00" in table
+    assert "5, 60.2 ± 1.5 FTE" in table
+
+
+def test_the_national_comparison_is_timed_as_a_user_runs_it():
+    comp = bench.national_comparison("a1_flex", jobcenter="national_sample", overrides=[
+        "horizon_days=30", "warmup_days=0", "replications=2"])
+    assert comp["replications"] == 2 and comp["wall_seconds"] > 0
+    assert comp["capacity_freed_fte"] > 0 and comp["capacity_freed_half_width"] is not None
+    assert comp["stopping"] == "the number of replications was set to 2"
 
 
 # ------------------------------------------------------------------------------ 5. desk queues
