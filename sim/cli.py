@@ -137,7 +137,8 @@ def usage() -> str:
             ("workers=N", f"processes side by side; 0: one per CPU core [{d.get('workers')}]"),
             ("effects=LEVEL", "service's effect on duration: none, low, literature, high "
                               f"[{d.get('effects')}]"),
-            ("sensitivity=false", "skip the comparison again at effects=none and effects=high"),
+            ("sensitivity=false", "skip the comparison again at effects=none and effects=high "
+                                  "(true: run it for a national profile too)"),
             ("overlap=false", "a composite scenario (qb14_all): skip running each "
                               "component alone"),
             ("event_log=false", "leave out events.parquet"),
