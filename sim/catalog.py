@@ -1,4 +1,4 @@
-"""The scenario catalog: ``python -m sim.catalog [--only A,B] [--source QB14] [--out DIR] [KEY=VALUE ...]``.
+"""The scenario catalog: ``python -m sim.catalog [--only A,B] [--source S] [--out DIR] [K=V ...]``.
 
 Runs every scenario of the catalog (or a selection) against the baseline, each as the single run
 ``python -m sim scenario=NAME KEY=VALUE ... sensitivity=false overlap=false`` would, and writes
@@ -37,7 +37,6 @@ are kept, the running one is removed.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import hashlib
 import json
 import os
@@ -46,11 +45,14 @@ import shutil
 import socket
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TextIO
 
 from .schema import ConfigError
+
+if TYPE_CHECKING:
+    from .catalog_report import OverlapNote
 
 EXIT_OK = 0
 EXIT_CONFIG_ERROR = 2
@@ -374,10 +376,16 @@ class Folder:
                 out[d.name] = Entry(d.name, data)
         return out
 
-    def check_entries(self, entries: dict[str, Entry]) -> None:
-        """Fail in one line when a finished scenario's file (or a component's) has changed or
-        gone since it ran: its row would describe another scenario."""
+    def check_entries(self, entries: dict[str, Entry], code: str) -> None:
+        """Fail in one line when a finished scenario was run by other code than ``code`` (the
+        folder's version), or its file (or a component's) has changed or gone since it ran:
+        its row would describe another scenario."""
         for name, entry in entries.items():
+            if entry.data.get("code_version") != code:
+                raise ConfigError(f"scenario {name} in the catalog folder {self.path} was run "
+                                  "by another version of the simulator's code; delete "
+                                  f"{self.run_dir(name)} to run it again, or give another "
+                                  "folder with --out DIR")
             try:
                 current = scenario_version(name)
             except (ConfigError, OSError):
@@ -452,6 +460,7 @@ class Planned:
     base_description: dict
     overrides: list[str]                  # as python -m sim takes them, scenario= first
     ignored: list[str]                    # catalog overrides of mechanisms it does not use
+    version: str                          # scenario_version() when it was composed
 
 
 def scenario_overrides(scenario: str, settings: dict[str, str]) -> tuple[list[str], list[str]]:
@@ -475,24 +484,25 @@ def plan(scenario: str, family: str, settings: dict[str, str]) -> Planned:
     from .experiment import compose_comparison
 
     overrides, ignored = scenario_overrides(scenario, settings)
+    version = scenario_version(scenario)
     try:
         cfg, description, base_cfg, base_description = compose_comparison(overrides)
         check_buildable(cfg)
     except ConfigError as exc:
         raise ConfigError(f"scenario {scenario}: {exc}") from None
     return Planned(scenario, family, cfg, description, base_cfg, base_description, overrides,
-                   ignored)
+                   ignored, version)
 
 
 # --------------------------------------------------------------------------- progress
 class Progress:
     """One bar over the whole catalog and a line per finished scenario.
 
-    The bar's fraction is the scenarios finished (``done_before``: in earlier runs) plus the running scenario's share of its
-    replications (its expected number: ``replications=N``, or for ``auto`` the mean of the
-    scenarios finished so far, at first ``min_replications`` plus the look-ahead); the time left
-    is the mean time per scenario run so far times the scenarios still to run (while the first
-    runs, from its own progress)."""
+    The bar's fraction is the scenarios finished (``done_before``: in earlier runs) plus the
+    running scenario's share of its replications (its expected number: ``replications=N``, or
+    for ``auto`` the mean of the scenarios finished so far, at first ``min_replications`` plus
+    the look-ahead); the time left is the mean time per scenario run so far times the scenarios
+    still to run (while the first runs, from its own progress)."""
 
     def __init__(self, todo: Sequence[str], enabled: bool, done_before: int = 0,
                  stream: TextIO | None = None, out: TextIO | None = None):
@@ -605,10 +615,12 @@ class Progress:
 
 # --------------------------------------------------------------------------- the table
 def overlap_note(folder: Folder, composite: str, entries: dict[str, Entry],
-                 selected: Sequence[str], cache: dict) -> "OverlapNote":
+                 selected: Sequence[str], settings: dict[str, str], cache: dict
+                 ) -> "OverlapNote":
     """The overlap of ``composite`` from the catalog's own runs of it and of its components
     (:func:`sim.overlap.replication_differences` on the replications all of them hold), or
-    the reason there is none. ``cache`` keeps the last result per set of runs."""
+    the reason there is none. ``settings``: the catalog's overrides (for the equivalent single
+    run); ``cache`` keeps the last result per set of runs."""
     from .catalog_report import OverlapNote
     from .compare import RunData, RunDirError
     from .overlap import overlap_table, replication_differences
@@ -642,7 +654,8 @@ def overlap_note(folder: Folder, composite: str, entries: dict[str, Entry],
     warmups = {r.info.get("warmup_days") for r in runs.values()}
     if len(keys) > 1 or len(warmups) > 1:
         note = OverlapNote(composite, title, reason="the runs were not made against the same "
-                           "baseline (baseline configuration or warm-up differ)")
+                           "baseline (their baseline cache keys or warm-ups differ: the "
+                           "baseline's configuration or the code changed between them)")
     else:
         counts = {c: r.replications for c, r in runs.items()}
         n = min(counts.values())
@@ -650,8 +663,11 @@ def overlap_note(folder: Folder, composite: str, entries: dict[str, Entry],
                    for c in components]
         by_rep = replication_differences(singles, runs[composite].scenario[:n],
                                          runs[composite].baseline[:n])
+        command = " ".join(["python -m sim", f"scenario={composite}",
+                            *(f"{k}={v}" for k, v in recorded(settings).items()
+                              if k != "replications"), f"replications={n}", "sensitivity=false"])
         note = OverlapNote(composite, runs[composite].title, overlap_table(by_rep), by_rep,
-                           replications=n, counts=counts)
+                           replications=n, counts=counts, command=command)
     cache[composite] = (key, note)
     return note
 
@@ -669,7 +685,8 @@ def write_tables(folder: Folder, selected: Sequence[str], settings: dict[str, st
     entries = folder.entries()
     rows = [e.row for e in entries.values()]
     composites = [n for n in dict.fromkeys([*entries, *selected]) if is_composite(n)]
-    overlaps = [overlap_note(folder, c, entries, selected, overlap_cache) for c in composites]
+    overlaps = [overlap_note(folder, c, entries, selected, settings, overlap_cache)
+                for c in composites]
     first = next(iter(entries.values()), None)
     data = first.data if first else {}
     replications = sorted({e.data.get("replications_setting") for e in entries.values()},
@@ -694,16 +711,35 @@ def _replication_range(entries: dict[str, Entry]) -> str:
 
 
 # --------------------------------------------------------------------------- running
-def run_one(folder: Folder, p: Planned, progress: Progress) -> Entry:
+def check_versions(code: str, conf: str, folder: Folder) -> None:
+    """Fail in one line when the simulator's code or configuration files on disk are no longer
+    ``code`` and ``conf``, the versions the catalog folder holds: a scenario run now could mix
+    the two (modules imported later, worker processes, the baseline cache's key)."""
+    from .experiment import code_version
+
+    changed = [what for what, now, then in (("code (sim/)", code_version(), code),
+                                            ("configuration files (conf/)", conf_version(),
+                                             conf)) if now != then]
+    if changed:
+        raise ConfigError(f"the simulator's {' and '.join(changed)} changed while the catalog "
+                          f"was running; the scenarios finished before the change are kept in "
+                          f"{folder.path}, the running one was removed; restore them to go "
+                          "on, or give another folder with --out DIR for the new version")
+
+
+def run_one(folder: Folder, p: Planned, progress: Progress, code: str, conf: str) -> Entry:
     """Run ``p`` into ``runs/.partial-<scenario>`` and move it into place once its entry, the
-    last file, is written. An interruption or failure removes the partial folder."""
+    last file, is written; ``code``, ``conf``: the catalog's versions, checked before the
+    scenario starts and before it is moved into place. An interruption or failure removes the
+    partial folder."""
     from . import output
     from .catalog_report import catalog_row
-    from .experiment import cache_key, code_version, run_experiment, write_experiment
+    from .experiment import cache_key, run_experiment, write_experiment
     from .output import atomic_write_text
 
     partial = folder.partial_dir(p.scenario)
     shutil.rmtree(partial, ignore_errors=True)
+    check_versions(code, conf, folder)
     progress.start(p.scenario, p.cfg)
     t0 = time.perf_counter()
     saved_command = output.COMMAND
@@ -720,8 +756,8 @@ def run_one(folder: Folder, p: Planned, progress: Progress) -> Entry:
                     "wall_seconds": round(time.perf_counter() - t0, 3),
                     "run_folder": f"{RUNS}/{p.scenario}"})
         data = {"format": FORMAT, "scenario": p.scenario, "title": title, "source": p.family,
-                "scenario_version": scenario_version(p.scenario),
-                "code_version": code_version(), "config_key": cache_key(exp.cfg),
+                "scenario_version": p.version,
+                "code_version": code, "config_key": cache_key(exp.cfg, code),
                 "baseline_key": exp.cache.get("key"), "profile": exp.cfg.jobcenter.name,
                 "seed": exp.cfg.seed, "horizon_days": exp.cfg.horizon_days,
                 "warmup_days": exp.cfg.warmup_days,
@@ -729,6 +765,7 @@ def run_one(folder: Folder, p: Planned, progress: Progress) -> Entry:
                 "stopping": exp.stopping.reason,
                 "command": " ".join(["python -m sim", *p.overrides]),
                 "ignored_overrides": p.ignored, "finished_at": time.time(), "row": row}
+        check_versions(code, conf, folder)
         atomic_write_text(partial / ENTRY, json.dumps(data, indent=2, default=str))
         final = folder.run_dir(p.scenario)
         shutil.rmtree(final, ignore_errors=True)
@@ -870,7 +907,7 @@ def _main(argv: list[str]) -> int:
         folder.check(settings, code, conf)
         check_cache_dir()
         entries = folder.entries() if folder.settings() is not None else {}
-        folder.check_entries(entries)
+        folder.check_entries(entries, code)
         family = catalog()
         todo = [s for s in selected if s not in entries]
         planned = []
@@ -920,7 +957,7 @@ def _run(folder: Folder, selected: list[str], settings: dict[str, str], code: st
     try:
         for p in planned:
             running = p.scenario
-            entry = run_one(folder, p, progress)
+            entry = run_one(folder, p, progress, code, conf)
             running = None
             progress.finish(p.scenario, entry.row.get("replications") or 0, result_line(entry))
             write_tables(folder, selected, settings, code, overlap_cache)

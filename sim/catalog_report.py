@@ -213,6 +213,7 @@ class OverlapNote:
     reason: str = ""
     replications: int = 0
     counts: dict[str, int] = field(default_factory=dict)   # replications each run holds
+    command: str = ""             # the single run that gives the same table
 
 
 def overlap_paragraphs(note: OverlapNote) -> list[str]:
@@ -226,14 +227,14 @@ def overlap_paragraphs(note: OverlapNote) -> list[str]:
         reps = (f"all {k + 1} runs (the composite and its {k} proposals) hold the same "
                 f"{note.replications} replication{'s' if note.replications != 1 else ''}")
     else:
+        n = note.replications
+        which = "replication 1" if n == 1 else f"replications 1 to {n}"
         reps = (f"the runs hold {counts[0]} to {counts[-1]} replications (the stopping rule "
-                f"ends each comparison on its own), so the table uses the "
-                f"{note.replications} they all have in common, replications 1 to "
-                f"{note.replications}")
+                f"ends each comparison on its own), so the table uses the {n} they all have "
+                f"in common, {which}")
     return [f"Computed from the catalog's own runs of *{note.title}* and of each of its {k} "
             f"proposals alone, against the same baseline, with the same seeds and overrides: "
-            f"{reps}. `python -m sim scenario={note.scenario} replications="
-            f"{note.replications}` gives the same table."]
+            f"{reps}." + (f" `{note.command}` gives the same table." if note.command else "")]
 
 
 # --------------------------------------------------------------------------- the document

@@ -177,7 +177,8 @@ def test_the_table_is_ranked_by_capacity_freed_with_an_interval_on_every_figure(
     dkk = list(csv["capacity_freed_dkk"])
     assert dkk == sorted(dkk, reverse=True)
     for fid in ("capacity_freed_fte", "capacity_freed_dkk"):
-        assert (csv[f"{fid}_ci_low"] <= csv[fid]).all() and (csv[fid] <= csv[f"{fid}_ci_high"]).all()
+        assert (csv[f"{fid}_ci_low"] <= csv[fid]).all()
+        assert (csv[fid] <= csv[f"{fid}_ci_high"]).all()
     md = passes[-1]["md"]
     table = md.split("## Ranked by capacity freed", 1)[1].split("\n\n")[2].splitlines()
     assert len(table) == 2 + len(csv)
@@ -215,7 +216,31 @@ def test_the_overlap_equals_the_composites_own_run(run, scenario_dir):
     md = passes[-1]["md"]
     assert "## All together and one at a time: the overlap of Three QB14 proposals together" in md
     assert "all 4 runs (the composite and its 3 proposals) hold the same 2 replications" in md
+    assert (f"`python -m sim scenario={COMPOSITE} horizon_days=120 jobcenter=small "
+            "warmup_days=30 replications=2 sensitivity=false` gives the same table") in md
     assert "All together, the 3 proposals" in md
+
+
+def test_the_overlap_uses_the_replications_all_runs_have_in_common(run, tmp_path):
+    from sim.figures import freed_fte
+    from sim.overlap import load_overlap
+
+    out, _ = run
+    copy = _copy_of(out, tmp_path)
+    for side in ("scenario", "baseline"):              # e3_letters alone: one replication
+        (copy / catalog.RUNS / "e3_letters" / "replications" / side / "rep_1.json").unlink()
+    code, _, err = _run([*SELECTION, "--out", str(copy), *SMALL])
+    assert code == 0, err
+    table = load_overlap(copy).set_index("row")
+    assert (table["replications"] == 1).all()
+    joint = [json.loads((copy / catalog.RUNS / COMPOSITE / "replications" / side
+                         / "rep_0.json").read_text(encoding="utf-8"))
+             for side in ("scenario", "baseline")]
+    assert table.loc["joint", "capacity_freed_fte"] == pytest.approx(freed_fte(*joint),
+                                                                     rel=1e-12)
+    md = (copy / MARKDOWN).read_text(encoding="utf-8")
+    assert "the runs hold 1 to 2 replications" in md
+    assert "uses the 1 they all have in common" in md
 
 
 # --------------------------------------------------------------------------- the page
@@ -359,6 +384,27 @@ def test_a_stale_lock_of_an_ended_process_is_taken_over(run, tmp_path):
     code, stdout, err = _run([*SELECTION, "--out", str(copy), *SMALL])
     assert code == 0, err
     assert "(0 run now)" in stdout and not (copy / catalog.LOCK).exists()
+
+
+def test_code_that_changes_while_the_catalog_runs_stops_it_and_keeps_what_finished(
+        run, tmp_path, monkeypatch):
+    out, _ = run
+    copy = _copy_of(out, tmp_path)
+    for name in ("e3_letters", COMPOSITE):                     # still to run
+        shutil.rmtree(copy / catalog.RUNS / name)
+    real = experiment.run_experiment
+
+    def edit_then_run(*args, **kwargs):          # sim/ is edited once e3_letters has started
+        monkeypatch.setattr(experiment, "code_version", lambda *_a: "1" * 64)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(experiment, "run_experiment", edit_then_run)
+    code, _, err = _run([*SELECTION, "--out", str(copy), *SMALL])
+    _one_line_error(code, err, "scenario e3_letters", "code (sim/) changed while the catalog "
+                    "was running", "kept")
+    assert sorted(p.name for p in (copy / catalog.RUNS).iterdir()) == ["a1_flex",
+                                                                        "c2_shared_caseload"]
+    assert not (copy / catalog.LOCK).exists()
 
 
 # --------------------------------------------------------------------------- settings
