@@ -870,6 +870,8 @@ def _error(message: str) -> int:
 
 
 def _interrupted(note: str) -> int:
+    """End a Ctrl-C with one line on stderr (over a status line on a terminal); exit code 130."""
+    _transient("")
     print(f"interrupted: {note}", file=sys.stderr, flush=True)
     return EXIT_INTERRUPTED
 
