@@ -47,7 +47,9 @@ def replications_needed(setting: Any, n_done: int, status: list[dict], converged
             while k < n_max and t_quantile(k) * spread / math.sqrt(k) > target:
                 k += 1
             need = max(need, k)
-        need += lookahead
+        # the rule first judges the targets at n_min, so it stops at n_min + lookahead at the
+        # earliest
+        need = max(need, n_min) + lookahead
     return max(min(need, n_max), n_min, n_done)
 
 

@@ -476,3 +476,20 @@ def test_ctrl_c_in_a_real_process_keeps_the_finished_scenario_and_removes_the_ru
     assert list(pd.read_csv(out / CSV)["scenario"]) == ["a1_flex"]
     assert not (out / catalog.LOCK).exists()
     assert seconds < 20
+
+
+def test_a_national_catalog_row_is_the_national_comparison(tmp_path):
+    """At national scale each row is Denmark's paired comparison (docs/national.md)."""
+    quick = ["jobcenter=national_sample", "horizon_days=30", "warmup_days=0", "replications=2",
+             "progress=false"]
+    out = tmp_path / "national"
+    code, _, err = _run(["--only", "a1_flex", "--out", str(out), *quick])
+    assert code == 0, err
+    row = pd.read_csv(out / CSV).iloc[0]
+    cfg, desc, base, base_desc = experiment.compose_comparison(
+        ["scenario=a1_flex", *quick, "event_log=false", "sensitivity=false", "overlap=false"])
+    exp = experiment.run_experiment(cfg, desc, base, base_desc, log=None)
+    assert exp.baseline_records[0]["headline"]["jobcenters"] == 94
+    freed = capacity_freed(exp.scenario_records, exp.baseline_records)
+    assert row["capacity_freed_fte"] == pytest.approx(freed["fte"].mean, rel=1e-12)
+    assert (out / "runs" / "a1_flex" / "by_size_class.csv").is_file()

@@ -38,7 +38,10 @@ def test_a_target_that_cannot_be_met_leaves_the_budget_to_decide():
 
 
 def test_the_estimate_never_falls_below_the_minimum_or_the_replications_done():
-    assert replications_needed("auto", 1, [], None, 3, 20) == 3
+    # the rule first judges the targets at min_replications, then looks ahead: 3 + 2 at least
+    assert replications_needed("auto", 1, [], None, 3, 20) == 5
+    assert replications_needed("auto", 2, [_status(0.1, 0.2, True)], None, 3, 20) == 5
+    assert replications_needed("auto", 1, [], None, 3, 4) == 4           # within the budget
     assert replications_needed("auto", 8, [_status(0.1, 0.2, True)], 3, 3, 20) == 8
 
 
