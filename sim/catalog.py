@@ -665,7 +665,8 @@ def overlap_note(folder: Folder, composite: str, entries: dict[str, Entry],
                                          runs[composite].baseline[:n])
         command = " ".join(["python -m sim", f"scenario={composite}",
                             *(f"{k}={v}" for k, v in recorded(settings).items()
-                              if k != "replications"), f"replications={n}", "sensitivity=false"])
+                              if k != "replications"), f"replications={n}", "sensitivity=false",
+                            "overlap=true"])
         note = OverlapNote(composite, runs[composite].title, overlap_table(by_rep), by_rep,
                            replications=n, counts=counts, command=command)
     cache[composite] = (key, note)

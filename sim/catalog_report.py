@@ -22,7 +22,7 @@ from typing import Sequence
 
 import pandas as pd
 
-from .comparison_report import MINUS, Doc, profile_words
+from .comparison_report import Doc, profile_words, signed
 from .figures import capacity_freed, comparison_table
 from .output import atomic_write, atomic_write_text
 from .report import DASH
@@ -111,13 +111,6 @@ SCALE = {"fte": 1.0, "dkk": 1e-6, "days": 1.0, "share": 100.0}
 """Plain numbers to the unit of the Markdown table (DKK to millions, fractions to points)."""
 
 
-def _signed(x: float, digits: int) -> str:
-    text = f"{abs(x):,.{digits}f}"
-    if float(text.replace(",", "")) == 0:
-        return text
-    return ("+" if x > 0 else MINUS) + text
-
-
 def _digits(kind: str, *xs) -> int:
     """The kind's decimals, up to two more so the smallest non-zero value does not show as 0."""
     d = DECIMALS[kind]
@@ -135,12 +128,12 @@ def cell(kind: str, mean, low, high) -> str:
         return DASH
     s = SCALE[kind]
     d = _digits(kind, mean, low, high)
-    text = _signed(mean * s, d)
+    text = signed(mean * s, d)
     if low is None or high is None:
         return text
     if low > 0 or high < 0:
         text = f"**{text}**"
-    return f"{text}\n({_signed(low * s, d)} to {_signed(high * s, d)})"
+    return f"{text}\n({signed(low * s, d)} to {signed(high * s, d)})"
 
 
 # --------------------------------------------------------------------------- the chart

@@ -74,7 +74,7 @@ def _missing(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 
 
-def _signed(x: float, digits: int) -> str:
+def signed(x: float, digits: int) -> str:
     """``x`` with a sign (+ or a true minus) unless it rounds to zero."""
     text = f"{abs(x):,.{digits}f}"
     if float(text.replace(",", "")) == 0:
@@ -117,8 +117,8 @@ def _dkk_signed(xs: Sequence[float]) -> tuple[list[str], str]:
     """Signed DKK amounts in one scale (million from a million up) and the scale's suffix."""
     big = max((abs(x) for x in xs if not _missing(x)), default=0.0) >= 1e6
     if big:
-        return [_signed(x / 1e6, 2) for x in xs], " million"
-    return [_signed(round(x, -2), 0) for x in xs], ""
+        return [signed(x / 1e6, 2) for x in xs], " million"
+    return [signed(round(x, -2), 0) for x in xs], ""
 
 
 def fmt_diff(kind: str, unit: str, x, digits: int | None = None) -> str:
@@ -130,12 +130,12 @@ def fmt_diff(kind: str, unit: str, x, digits: int | None = None) -> str:
         (text,), suffix = _dkk_signed([x])
         return f"DKK {text}{suffix}"
     if kind == "share":
-        return f"{_signed(100 * x, d)} percentage points"
+        return f"{signed(100 * x, d)} percentage points"
     if kind == "fte":
-        return f"{_signed(x, d)} FTE"
+        return f"{signed(x, d)} FTE"
     if kind == "days":
-        return f"{_signed(x, d)} days"
-    return f"{_signed(x, d)} {unit}"
+        return f"{signed(x, d)} days"
+    return f"{signed(x, d)} {unit}"
 
 
 def fmt_ci(kind: str, unit: str, lo, hi, digits: int | None = None) -> str:
@@ -147,9 +147,9 @@ def fmt_ci(kind: str, unit: str, lo, hi, digits: int | None = None) -> str:
         (a, b), suffix = _dkk_signed([lo, hi])
         return f"DKK {a} to {b}{suffix}"
     if kind == "share":
-        return f"{_signed(100 * lo, d)} to {_signed(100 * hi, d)} percentage points"
+        return f"{signed(100 * lo, d)} to {signed(100 * hi, d)} percentage points"
     u = {"fte": "FTE", "days": "days", "hours": "hours"}.get(kind, unit)
-    return f"{_signed(lo, d)} to {_signed(hi, d)} {u}"
+    return f"{signed(lo, d)} to {signed(hi, d)} {u}"
 
 
 def verdict(row) -> str:
@@ -522,8 +522,8 @@ def _legend(title: str, n: int = 44) -> str:
 
 def _dkk_label(x: float) -> str:
     if abs(x) >= 1e6:
-        return f"DKK {_signed(x / 1e6, 2)} million"
-    return f"DKK {_signed(round(x, -3), 0)}"
+        return f"DKK {signed(x / 1e6, 2)} million"
+    return f"DKK {signed(round(x, -3), 0)}"
 
 
 def plot_spell_distributions(runs, path: Path) -> bool:

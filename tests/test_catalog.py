@@ -217,7 +217,7 @@ def test_the_overlap_equals_the_composites_own_run(run, scenario_dir):
     assert "## All together and one at a time: the overlap of Three QB14 proposals together" in md
     assert "all 4 runs (the composite and its 3 proposals) hold the same 2 replications" in md
     assert (f"`python -m sim scenario={COMPOSITE} horizon_days=120 jobcenter=small "
-            "warmup_days=30 replications=2 sensitivity=false` gives the same table") in md
+            "warmup_days=30 replications=2 sensitivity=false overlap=true` gives the same table") in md
     assert "All together, the 3 proposals" in md
 
 
