@@ -19,6 +19,7 @@ import yaml
 from .configure import (CONF_DIR, apply_scenario, check_keys_only, compose, hydra_overrides,
                         options, scenario_titles)
 from .schema import ConfigError
+from . import sweep as _sweep  # noqa: F401  registers the sim_point resolver of sweep folders
 
 EXIT_CONFIG_ERROR = 2
 EXIT_INTERRUPTED = 130              # 128 + SIGINT, as shells report a Ctrl-C
@@ -239,7 +240,44 @@ def _task(cfg) -> None:
     try:
         _run(cfg, hc, run_dir)
     except KeyboardInterrupt:
+        if _point(hc) is not None:
+            _abandon_point(run_dir)
         _abandon(run_dir)
+
+
+def _point(hc) -> dict | None:
+    """A sweep point's own overrides (``{key: value}``), or None outside a sweep."""
+    from hydra.types import RunMode
+
+    from .sweep import own_overrides
+
+    if hc.mode != RunMode.MULTIRUN:
+        return None
+    fixed = set(hc.job.config.override_dirname.exclude_keys or [])
+    keys = [o.split("=", 1)[0].lstrip("+~") for o in hc.overrides.task]
+    return own_overrides(list(hc.overrides.task), [k for k in keys if k not in fixed])
+
+
+def _abandon_point(run_dir: Path) -> None:
+    """Ctrl-C in a sweep: remove the unfinished point's folder, and the sweep's folder when no
+    point had finished (the same command again resumes from the finished ones)."""
+    from .sweep import POINT_KEY
+
+    shutil.rmtree(run_dir, ignore_errors=True)
+    sweep_dir = run_dir.parent
+    done = [p for p in sweep_dir.iterdir() if p.is_dir() and (p / "run_info.json").is_file()
+            and POINT_KEY in (p / "run_info.json").read_text(encoding="utf-8")] \
+        if sweep_dir.is_dir() else []
+    if done:
+        _interrupted(f"the unfinished point {run_dir.name} was removed; {len(done)} finished "
+                     f"point{'s' if len(done) != 1 else ''} kept in {sweep_dir}: the same command "
+                     "resumes the sweep")
+    shutil.rmtree(sweep_dir, ignore_errors=True)
+    try:
+        sweep_dir.parent.rmdir()            # multirun/, when this sweep was all it held
+    except OSError:
+        pass
+    _interrupted(f"no point had finished; the sweep folder {sweep_dir} was removed")
 
 
 def _latest(hc, run_dir: Path) -> None:
@@ -268,30 +306,57 @@ def _run(cfg, hc, run_dir: Path) -> None:
     from .progress import ProgressBar
     from .sensitivity import run_sensitivity
 
+    import dataclasses
+
+    point = _point(hc)
+    if point is not None:
+        from .sweep import clear_unfinished, finished, label
+
+        if finished(run_dir, point):
+            print(f"sweep point {label(point)}: finished in an earlier run, skipped ({run_dir})")
+            return
+        clear_unfinished(run_dir)
     try:
         sim_cfg, description = apply_scenario(cfg, list(hc.overrides.task))
+        if point is not None:
+            description = {**description,
+                           "title": f"{description.get('title') or sim_cfg.scenario} "
+                                    f"({label(point)})"}
+            if sim_cfg.sensitivity == "auto":   # a sweep's points: the curve, not 3x the time
+                sim_cfg = dataclasses.replace(sim_cfg, sensitivity=False)
         base_cfg, base_description = baseline_config(cfg, list(hc.overrides.task))
         components = component_configs(cfg, list(hc.overrides.task), description) \
             if sim_cfg.runs_overlap else []
     except ConfigError as exc:
         fail(str(exc))
-    label = f"{sim_cfg.scenario} / {sim_cfg.jobcenter.name}"
+    name = f"{sim_cfg.scenario} / {sim_cfg.jobcenter.name}" \
+        + (f" ({label(point)})" if point is not None else "")
     try:
         if not _built_before_hydra:
             check_buildable(sim_cfg)    # a -m sweep's point is composed only here
         log = None if not sim_cfg.progress else (lambda m: print(m, file=sys.stderr, flush=True))
         exp = run_experiment(sim_cfg, description, base_cfg, base_description,
-                             progress_factory=ProgressBar if sim_cfg.progress else None, log=log)
+                             progress_factory=ProgressBar if sim_cfg.progress else None, log=log,
+                             label=name)
         sensitivity = run_sensitivity(exp, log=log)      # None for the baseline alone
         overlap = run_overlap(exp, components, log=log,   # None unless a composite scenario
                               progress_factory=ProgressBar if sim_cfg.progress else None)
     except ConfigError as exc:
         fail(str(exc))
     metrics = write_experiment(run_dir, exp, sensitivity=sensitivity, overlap=overlap)
+    if point is not None:           # last: marks the point finished (sim.sweep.finished)
+        import json
+
+        from .output import atomic_write_text
+        from .sweep import POINT_KEY
+
+        info = json.loads((run_dir / "run_info.json").read_text(encoding="utf-8"))
+        atomic_write_text(run_dir / "run_info.json",
+                          json.dumps({**info, POINT_KEY: point}, indent=2))
     (run_dir / INCOMPLETE).unlink(missing_ok=True)      # left by an earlier, interrupted run
     share = metrics["talks_on_time_share"]
     seconds = exp.scenario_records[0].get("wall_seconds") or 0.0
-    print(f"{label}: "
+    print(f"{name}: "
           + (f"{metrics['jobcenters']} jobcenters ({metrics['jobcenters_simulated']} simulated "
              "in each replication), " if exp.is_country else "")
           + f"{metrics['citizens_simulated']:,.0f} citizens, "
@@ -309,6 +374,35 @@ def _run(cfg, hc, run_dir: Path) -> None:
         print(line)
     print(f"results: {run_dir}")
     _latest(hc, run_dir)
+
+
+def _sweep_settings(argv: list[str]) -> list[str]:
+    """For a ``-m`` sweep: check every point (one bad value: one line, nothing run) and return
+    the Hydra overrides that name its folders (:func:`sim.sweep.hydra_settings`)."""
+    from .sweep import check_points, hydra_settings, points
+
+    if not any(a in ("-m", "--multirun") for a in argv):
+        return []
+    overrides, skip = [], False
+    for a in argv:
+        if skip or a.startswith("-"):
+            skip = a in _FLAGS_WITH_VALUE
+            continue
+        overrides.append(a)
+    task = [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
+    given = {o.split("=", 1)[0].lstrip("+"): o for o in overrides if o.lstrip("+").startswith("hydra")}
+    pts = points(task)
+    check_points(pts)
+    settings = hydra_settings(task, pts, given)
+    global _sweep_dir
+    folder = next((o.split("=", 1)[1] for o in [*settings, *given.values()]
+                   if o.lstrip("+").startswith("hydra.sweep.dir=")), "")
+    _sweep_dir = Path(folder) if folder and "${" not in folder else None
+    return settings
+
+
+_sweep_dir: Path | None = None
+"""The sweep's folder (a ``-m`` run), for a Ctrl-C between two points."""
 
 
 _built_before_hydra = False
@@ -350,7 +444,23 @@ def main(argv: list[str] | None = None) -> None:
     try:
         _main(argv)
     except KeyboardInterrupt:
+        if _sweep_dir is not None and _sweep_dir.is_dir():   # between two points of a sweep
+            _abandon_between_points(_sweep_dir)
         _interrupted("the run had not started; nothing was written")
+
+
+def _abandon_between_points(sweep_dir: Path) -> None:
+    """Ctrl-C in a sweep outside a point's run (Hydra was making the next point's folder)."""
+    from .sweep import POINT_KEY
+
+    for p in sweep_dir.iterdir():
+        info = p / "run_info.json"
+        if p.is_dir() and not (info.is_file() and POINT_KEY in info.read_text(encoding="utf-8")):
+            shutil.rmtree(p, ignore_errors=True)
+    if any(p.is_dir() for p in sweep_dir.iterdir()):
+        _interrupted(f"the finished points are kept in {sweep_dir}: the same command resumes "
+                     "the sweep")
+    _abandon_point(sweep_dir / "_")
 
 
 def _main(argv: list[str]) -> None:
@@ -367,6 +477,7 @@ def _main(argv: list[str]) -> None:
         else:                       # e.g. a -m sweep: Hydra composes each run
             check_keys_only(argv)
             if not any(a.split("=")[0] in _NO_RUN_FLAGS for a in argv):
+                argv = [*argv, *_sweep_settings(argv)]
                 check_output_folders(argv)
     except ConfigError as exc:
         fail(str(exc))

@@ -1,0 +1,129 @@
+"""Parameter sweeps (sim/sweep.py): points named by their own overrides, every point checked
+before any runs, one baseline for a sweep over a scenario's setting, a summary, resume."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.sweep import label, points, short_names, swept_keys
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARE = "mechanisms.postponement.pending_information_share"
+SWEEP = ["-m", "scenario=a1_flex", "jobcenter=small", "replications=2", "warmup_days=30",
+         "horizon_days=60", "event_log=false", "progress=false", f"{SHARE}=0.1,0.3,0.5"]
+
+
+def test_points_are_the_cartesian_product_in_hydras_order():
+    pts = points(["scenario=a1_flex", "seed=1,2", "model.groups.adp.no_show_share=0.1,0.2"])
+    assert len(pts) == 4
+    assert swept_keys(pts) == ["seed", "model.groups.adp.no_show_share"]
+
+
+def test_a_point_is_named_by_the_last_part_of_its_keys_unless_two_clash():
+    assert short_names(["model.groups.adp.no_show_share"]) == {
+        "model.groups.adp.no_show_share": "no_show_share"}
+    assert set(short_names(["model.groups.adp.no_show_share",
+                            "model.groups.ly.no_show_share"]).values()) == {
+        "adp.no_show_share", "ly.no_show_share"}
+    assert label({"model.groups.adp.no_show_share": "0.1", "seed": "3"}) == \
+        "no_show_share=0.1,seed=3"
+
+
+def _sim(args, cwd, cache):
+    env = {**os.environ, "SIM_BASELINE_CACHE": str(cache)}
+    return subprocess.run([sys.executable, "-m", "sim", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory):
+    cwd = tmp_path_factory.mktemp("sweep")
+    run = _sim(SWEEP, cwd, cwd / "cache")
+    assert run.returncode == 0, run.stderr[-2000:]
+    (folder,) = (cwd / "multirun").iterdir()
+    return cwd, folder, run
+
+
+def test_a_three_point_sweep_writes_one_row_per_point_and_its_charts(sweep):
+    _, folder, _ = sweep
+    names = sorted(p.name for p in folder.iterdir() if p.is_dir())
+    assert names == [f"{i}_pending_information_share={v}" for i, v in enumerate(("0.1", "0.3", "0.5"))]
+    table = pd.read_csv(folder / "sweep.csv")
+    assert len(table) == 3
+    assert list(table[SHARE]) == [0.1, 0.3, 0.5]
+    for col in ("on_time_share", "on_time_share:difference", "on_time_share:ci_low",
+                "operating_cost:ci_high"):
+        assert table[col].notna().all(), col
+    assert (folder / "sweep_on_time_share.png").stat().st_size > 5000
+    page = (folder / "sweep.html").read_text(encoding="utf-8")
+    assert page.count("data:image/png;base64,") >= 3 and "pending_information_share" in page
+
+
+def test_each_point_records_its_own_overrides_and_title(sweep):
+    _, folder, _ = sweep
+    point = folder / "1_pending_information_share=0.3"
+    info = json.loads((point / "run_info.json").read_text(encoding="utf-8"))
+    assert info["sweep_point"] == {SHARE: "0.3"}
+    assert "(pending_information_share=0.3)" in (point / "report.md").read_text(encoding="utf-8")
+
+
+def test_a_sweep_over_a_scenarios_setting_computes_the_baseline_once(sweep):
+    _, folder, _ = sweep
+    reused = [json.loads((p / "run_info.json").read_text())["baseline_cache"]["reused"]
+              for p in sorted(folder.iterdir()) if p.is_dir()]
+    assert reused == [0, 2, 2]
+
+
+def test_the_same_command_again_skips_every_finished_point(sweep):
+    cwd, folder, _ = sweep
+    before = (folder / "0_pending_information_share=0.1" / "metrics.json").stat().st_mtime_ns
+    again = _sim(SWEEP, cwd, cwd / "cache")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert again.stdout.count("finished in an earlier run, skipped") == 3
+    assert (folder / "0_pending_information_share=0.1" / "metrics.json").stat().st_mtime_ns == before
+    assert len(list((cwd / "multirun").iterdir())) == 1
+
+
+def test_an_unfinished_point_is_run_again_from_a_clean_folder(sweep, tmp_path):
+    cwd, folder, _ = sweep
+    point = folder / "2_pending_information_share=0.5"
+    (point / "run_info.json").unlink()
+    (point / "stale.txt").write_text("left by an interrupted run")
+    again = _sim(SWEEP, cwd, cwd / "cache")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert again.stdout.count("skipped") == 2
+    assert not (point / "stale.txt").exists() and (point / "run_info.json").is_file()
+
+
+def test_a_bad_value_in_the_last_point_stops_the_sweep_before_anything_runs(tmp_path):
+    args = [a if not a.startswith(SHARE) else f"{SHARE}=0.1,0.3,1.5" for a in SWEEP]
+    run = _sim(args, tmp_path, tmp_path / "cache")
+    assert run.returncode == 2
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and "pending_information_share=1.5" in lines[0]
+    assert "nothing was run" in lines[0]
+    assert not (tmp_path / "multirun").exists()
+
+
+def test_ctrl_c_ends_a_sweep_in_one_line_keeping_only_finished_points(tmp_path):
+    import signal
+    import time
+
+    env = {**os.environ, "SIM_BASELINE_CACHE": str(tmp_path / "cache")}
+    proc = subprocess.Popen([sys.executable, "-m", "sim", *SWEEP], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 300
+    while time.time() < deadline and not list(tmp_path.glob("multirun/*/1_*/.hydra")):
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("interrupted:")
+    (folder,) = (tmp_path / "multirun").iterdir()
+    points_left = sorted(p.name for p in folder.iterdir() if p.is_dir())
+    assert points_left == ["0_pending_information_share=0.1"]
+    assert (folder / points_left[0] / "run_info.json").is_file()
