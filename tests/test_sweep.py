@@ -127,3 +127,29 @@ def test_ctrl_c_ends_a_sweep_in_one_line_keeping_only_finished_points(tmp_path):
     points_left = sorted(p.name for p in folder.iterdir() if p.is_dir())
     assert points_left == ["0_pending_information_share=0.1"]
     assert (folder / points_left[0] / "run_info.json").is_file()
+
+
+def test_a_two_parameter_sweep_gets_a_heat_map(tmp_path):
+    from sim.sweep import summarise
+
+    keys = ["jobcenter.caseworker_pools.adp.caseworkers", "model.groups.adp.phone_share"]
+    n = 0
+    for staff in ("3", "5"):
+        for phone in ("0.2", "0.4"):
+            point = tmp_path / f"{n}_caseworkers={staff},phone_share={phone}"
+            point.mkdir()
+            (point / "run_info.json").write_text(json.dumps(
+                {"replications": 2, "sweep_point": {keys[0]: staff, keys[1]: phone}}))
+            level = 0.8 + 0.02 * int(staff) + 0.1 * float(phone)
+            pd.DataFrame([{"figure": "on_time_share", "scenario_mean": level,
+                           "baseline_mean": 0.8, "difference": level - 0.8,
+                           "ci_low": level - 0.81, "ci_high": level - 0.79}]).to_csv(
+                point / "comparison.csv", index=False)
+            n += 1
+    (tmp_path / "sweep.json").write_text(json.dumps({"command": "python -m sim -m ...",
+                                                     "swept": keys}))
+    written = summarise(tmp_path)
+    assert tmp_path / "sweep_on_time_share.png" in written
+    table = pd.read_csv(tmp_path / "sweep.csv")
+    assert len(table) == 4 and table["on_time_share"].max() == pytest.approx(0.8 + 0.1 + 0.04)
+    assert not (tmp_path / "sweep_operating_cost.png").exists()   # no such figure: no chart
