@@ -261,15 +261,20 @@ def _point(hc) -> dict | None:
 def _abandon_point(run_dir: Path) -> None:
     """Ctrl-C in a sweep: remove the unfinished point's folder, and the sweep's folder when no
     point had finished (the same command again resumes from the finished ones)."""
+    shutil.rmtree(run_dir, ignore_errors=True)
+    _end_sweep(run_dir.parent, f"the unfinished point {run_dir.name} was removed; ")
+
+
+def _end_sweep(sweep_dir: Path, removed: str = "") -> None:
+    """End a Ctrl-C in a sweep: keep the finished points, or remove the sweep's folder (and an
+    emptied ``multirun/``) when none had finished."""
     from .sweep import POINT_KEY
 
-    shutil.rmtree(run_dir, ignore_errors=True)
-    sweep_dir = run_dir.parent
     done = [p for p in sweep_dir.iterdir() if p.is_dir() and (p / "run_info.json").is_file()
             and POINT_KEY in (p / "run_info.json").read_text(encoding="utf-8")] \
         if sweep_dir.is_dir() else []
     if done:
-        _interrupted(f"the unfinished point {run_dir.name} was removed; {len(done)} finished "
+        _interrupted(f"{removed}{len(done)} finished "
                      f"point{'s' if len(done) != 1 else ''} kept in {sweep_dir}: the same command "
                      "resumes the sweep")
     shutil.rmtree(sweep_dir, ignore_errors=True)
@@ -457,10 +462,7 @@ def _abandon_between_points(sweep_dir: Path) -> None:
         info = p / "run_info.json"
         if p.is_dir() and not (info.is_file() and POINT_KEY in info.read_text(encoding="utf-8")):
             shutil.rmtree(p, ignore_errors=True)
-    if any(p.is_dir() for p in sweep_dir.iterdir()):
-        _interrupted(f"the finished points are kept in {sweep_dir}: the same command resumes "
-                     "the sweep")
-    _abandon_point(sweep_dir / "_")
+    _end_sweep(sweep_dir)
 
 
 def _main(argv: list[str]) -> None:
