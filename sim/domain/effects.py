@@ -107,7 +107,10 @@ class CumulativeHazard:
         last = float(gammainccinv(shape, 1e-10)) * scale
         n = int(min(max(math.ceil(last), 2), 30 * 366))
         t = np.arange(n + 1, dtype=float)
-        self.h: list[float] = (-np.log(gammaincc(shape, t / scale))).tolist()
+        # math.log, not np.log, which takes its own AVX-512 code on CPUs that have it and
+        # would make the table (and every effect) depend on the machine in the last bit
+        self.h: list[float] = [-math.log(s) if s > 0.0 else math.inf
+                                 for s in gammaincc(shape, t / scale).tolist()]
         self.n = n
         self.slope = 1.0 / scale
 
