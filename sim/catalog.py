@@ -92,6 +92,7 @@ NOT_IN_CATALOG = {
     "baseline_copy": "a control of the comparison machinery (it changes nothing), not a proposal",
     "meetings_fortnightly": "a face-validity check of the spell effects against research "
                             "experiments, not a proposal",
+    "talk_cadence": "the talk-cadence knob of the parameter sweeps, not a proposal",
 }
 """Scenarios that are not catalog entries, and why."""
 

@@ -46,6 +46,7 @@ REGISTRY: dict[str, str] = {
     "decision_health_wait": "decision_health_wait",
     "caseload_cap": "caseload_cap",
     "inhouse_offers": "inhouse_offers",
+    "talk_cadence": "talk_cadence",
 }
 """Mechanism name -> its module in this package (imported when first used)."""
 
