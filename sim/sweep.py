@@ -287,11 +287,14 @@ def _html(frame, keys, charts, sweep_dir: Path, info: dict) -> str:
         f"<figcaption>{html.escape(t)} ({html.escape(n)})</figcaption></figure>"
         for n, t in charts)
     command = html.escape(info.get("command", ""))
+    heading = html.escape("Sweep summary" + (": " + ", ".join(short_names(keys).values())
+                                             if keys else ""))    # names the sweep in its tab
     return ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-            "<title>Sweep summary</title><style>body{font-family:sans-serif;max-width:60em;"
+            f"<title>{heading}</title>"
+            "<style>body{font-family:sans-serif;max-width:60em;"
             "margin:2em auto}table{border-collapse:collapse;font-size:85%}td,th{padding:2px 6px;"
             "border-bottom:1px solid #ccc;text-align:right}img{max-width:100%}</style></head>"
-            f"<body><h1>Sweep summary</h1><p>{len(frame)} points, swept: "
+            f"<body><h1>{heading}</h1><p>{len(frame)} points, swept: "
             f"{html.escape(', '.join(keys) or 'nothing')}.</p><p><code>{command}</code></p>"
             "<p>Each point is a scenario run against the baseline with common random numbers; "
             "differences are the scenario minus the baseline, with 95% confidence intervals "

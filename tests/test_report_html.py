@@ -1,4 +1,5 @@
-"""The comparison report: self-contained HTML that loads in a real browser, plain-language text.
+"""The comparison report and a sweep's summary page: self-contained HTML that loads in a real
+browser; the report in plain-language text.
 
 The browser test drives headless Chromium through chromedriver's W3C WebDriver HTTP interface
 with a tiny client (the standard library's urllib; no Selenium needed). It is skipped, with the
@@ -8,10 +9,12 @@ reason, only when Chromium or chromedriver is not installed (Debian packages ``c
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -22,7 +25,9 @@ import pytest
 
 from sim.configure import compose
 from sim.experiment import compose_comparison, run_experiment, write_experiment
+from sim.sweep import KEY_FIGURES
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                   "--no-first-run", "--disable-background-networking",
@@ -174,8 +179,8 @@ def browser():
             wd.close()
 
 
-IMAGES_JS = ("return Array.from(document.images).map(i => "
-             "({complete: i.complete, width: i.naturalWidth, height: i.naturalHeight}));")
+IMAGES_JS = ("return Array.from(document.images).map(i => ({complete: i.complete, "
+             "width: i.naturalWidth, height: i.naturalHeight, alt: i.alt}));")
 
 
 def load_page(browser: WebDriver, page: Path) -> tuple[list[dict], list[dict], str]:
@@ -216,3 +221,103 @@ def test_the_browser_check_catches_a_broken_image(browser, tmp_path):
     images, errors, _ = load_page(browser, page)
     assert images and images[0]["width"] == 0
     assert errors, "a missing image should log a console error"
+
+
+# --------------------------------------------------------------------------- the sweep page
+SWEPT = "mechanisms.postponement.pending_information_share"      # a1_flex's own setting
+SWEEP_VALUES = ("0.1", "0.3", "0.5")
+
+
+@pytest.fixture(scope="module")
+def sweep_dir(tmp_path_factory):
+    """A real three-point sweep, run as ``python -m sim -m`` runs it (so ``sweep.html`` comes
+    from Hydra's end-of-sweep callback), kept cheap: small jobcenter, 60 days, two replications."""
+    cwd = tmp_path_factory.mktemp("sweep")
+    folder = cwd / "multirun"
+    path = [str(PROJECT_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}      # this checkout's sim
+    run = subprocess.run(
+        [sys.executable, "-m", "sim", "-m", "scenario=a1_flex", "jobcenter=small",
+         "replications=2", "warmup_days=30", "horizon_days=60", "event_log=false",
+         "progress=false", f"{SWEPT}={','.join(SWEEP_VALUES)}", f"hydra.sweep.dir={folder}"],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    return folder
+
+
+LAST_ROW_JS = """return Array.from(document.images).map(i => {
+  if (!i.naturalWidth || !i.naturalHeight) return null;
+  const c = document.createElement('canvas');
+  c.width = i.naturalWidth; c.height = i.naturalHeight;
+  const g = c.getContext('2d');
+  g.drawImage(i, 0, 0);
+  const row = g.getImageData(0, c.height - 1, c.width, 1).data;
+  let opaque = 0;
+  for (let k = 3; k < row.length; k += 4) if (row[k] === 255) opaque++;
+  return opaque / c.width;
+});"""
+"""Per image, the share of its bottom row drawn opaque (None if it did not decode): a PNG cut
+short still reports its full size from its header, but its missing rows draw transparent."""
+
+OUTSIDE_JS = """return [
+  ...performance.getEntriesByType('resource').map(e => e.name),
+  ...Array.from(document.querySelectorAll('[src], link[href]'))
+       .map(e => e.getAttribute('src') || e.getAttribute('href'))
+].filter(u => !u.startsWith('data:'));"""
+"""What the page fetched, or refers to for fetching, that is not inside the file."""
+
+TABLE_JS = ("return Array.from(document.querySelectorAll('table')).map(t => "
+            "Array.from(t.tBodies).flatMap(b => Array.from(b.rows))"
+            ".map(r => r.cells[0].textContent.trim()));")
+"""Per table, the first cell of each body row (the sweep table's point column)."""
+
+
+def assert_sweep_page_renders(browser: WebDriver, page: Path, points: list[str], swept: str,
+                              chart_titles: list[str]) -> None:
+    """``page`` in Chromium: no console errors, a title naming ``swept``, every ``<img>`` an
+    image decoded to its last row, at least the charts ``chart_titles``, nothing from outside the
+    file, and one table whose body rows are ``points``."""
+    images, errors, title = load_page(browser, page)
+    assert errors == [], f"console errors: {errors}"
+    assert swept in title, f"the title {title!r} does not name the sweep"
+    html = page.read_text(encoding="utf-8")
+    assert len(images) == html.count("<img "), "an <img> tag the browser did not make an image"
+    for img in images:
+        assert img["complete"] and img["width"] > 0 and img["height"] > 0, f"broken image {img}"
+    missing = sorted(set(chart_titles) - {img["alt"] for img in images})
+    assert missing == [], f"charts missing from the page: {missing}"
+    drawn = browser.script(LAST_ROW_JS)
+    assert drawn == [1] * len(images), f"images not drawn to their last row: {drawn}"
+    assert browser.script(OUTSIDE_JS) == [], "the page loads something from outside the file"
+    assert browser.script(TABLE_JS) == [points], "the sweep table is not one row per point"
+
+
+def _sweep_expectations(sweep_dir: Path) -> tuple[list[str], list[str]]:
+    """The points (folder names, as sweep.csv lists them) and the titles of the charts sweep.py
+    writes for a one-parameter sweep: one per key figure that sweep.csv has."""
+    import pandas as pd
+
+    table = pd.read_csv(sweep_dir / "sweep.csv")
+    return list(table["point"]), [t for f, t, _ in KEY_FIGURES if f in table]
+
+
+def test_sweep_page_loads_in_chromium_with_every_chart_and_a_row_per_point(browser, sweep_dir):
+    points, titles = _sweep_expectations(sweep_dir)
+    assert points == [f"{i}_pending_information_share={v}" for i, v in enumerate(SWEEP_VALUES)]
+    assert len(titles) == len(KEY_FIGURES)            # a1_flex's comparison has every key figure
+    assert_sweep_page_renders(browser, sweep_dir / "sweep.html", points,
+                              "pending_information_share", titles)
+
+
+@pytest.mark.parametrize("damage", ["unreadable", "cut short"])
+def test_the_sweep_page_check_catches_one_broken_chart(browser, sweep_dir, tmp_path, damage):
+    # the negative control: the real page with one chart's data spoiled must fail the check,
+    # whether the browser cannot read it at all or reads its header and the first half only
+    html = (sweep_dir / "sweep.html").read_text(encoding="utf-8")
+    data = re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]+)", html)[1]
+    spoiled = "AAAA" + data[200:] if damage == "unreadable" else data[:len(data) // 2]
+    page = tmp_path / "sweep.html"
+    page.write_text(html.replace(data, spoiled, 1), encoding="utf-8")
+    points, titles = _sweep_expectations(sweep_dir)
+    with pytest.raises(AssertionError, match="image"):
+        assert_sweep_page_renders(browser, page, points, "pending_information_share", titles)
