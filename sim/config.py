@@ -829,6 +829,24 @@ EFFECT_SCALES = {"none": 0.0, "low": 0.5, "literature": 1.0, "high": 1.5}
 estimates (the studies' own confidence intervals are not used; docs/effects.md)."""
 
 
+EXECUTORS = ("local", "ray")
+"""``executor=``: where a run's replications (and a country's jobcenters) are simulated: ``local``
+in a pool of processes on this machine (``workers``), ``ray`` as tasks on a Ray cluster
+(:mod:`sim.executors`; the ``cluster`` extra)."""
+
+
+@dataclass
+class RaySettings:
+    """Where ``executor=ray`` sends its tasks. ``address``: the cluster (``auto``: the one
+    ``ray start`` made on this machine, ``ray://HOST:10001``: a remote head; null: the
+    ``RAY_ADDRESS`` variable, or a Ray instance of this run's own on this machine);
+    ``runtime_env``: Ray's runtime environment for the tasks (e.g. ``{working_dir: .}`` to ship
+    the project to a cluster without it installed)."""
+
+    address: Optional[str] = None
+    runtime_env: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass
 class SimConfig:
     """Everything one run needs; built from the resolved Hydra config by :func:`load`."""
@@ -847,6 +865,8 @@ class SimConfig:
     max_replications: int = positive(20)
     min_replications: int = positive(3)
     workers: int = nonneg(0)              # processes for replications; 0: one per CPU core
+    executor: str = "local"               # local (processes here) or ray (EXECUTORS)
+    ray: RaySettings = field(default_factory=RaySettings)
     mechanisms: dict[str, Any] = field(default_factory=dict)   # name -> its validated Config
     effects: str = "literature"           # size of service's effects on duration (EFFECT_SCALES)
     sensitivity: Any = "auto"             # a comparison also runs effects=none and effects=high
@@ -926,6 +946,14 @@ def _check_run_control(cfg: SimConfig) -> None:
     if not _whole_or_auto(cfg.replications, 1):
         raise ConfigError(f"'replications' = {cfg.replications!r} must be a whole number of at "
                           "least 1 or auto")
+    if cfg.executor not in EXECUTORS:
+        raise ConfigError(f"'executor' = {cfg.executor!r}; valid: {', '.join(EXECUTORS)}")
+    if cfg.executor == "ray":
+        import importlib.util
+
+        if importlib.util.find_spec("ray") is None:
+            raise ConfigError("executor=ray needs Ray, which is not installed: "
+                              "pip install -e '.[cluster]' (or executor=local)")
     if cfg.max_replications < cfg.min_replications:
         raise ConfigError(f"'max_replications' = {cfg.max_replications} must not be less than "
                           f"'min_replications' = {cfg.min_replications}")

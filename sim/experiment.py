@@ -32,12 +32,12 @@ import math
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from .config import GROUPS, SimConfig
+from .executors import make_pool, stop as stop_pool, worker_count
 from .figures import figures_for, key_figures, mean_ci, paired_ci, values
 from .run_estimate import (duration_words, precision_words, replications_needed,
                            seconds_left)
@@ -53,7 +53,7 @@ CACHE_ENV = "SIM_BASELINE_CACHE"
 """Environment variable naming another baseline-cache folder (e.g. in tests)."""
 
 RUN_CONTROL = ("progress", "event_log", "replications", "precision", "min_replications",
-               "max_replications", "workers", "sensitivity", "overlap")
+               "max_replications", "workers", "executor", "ray", "sensitivity", "overlap")
 """Configuration keys that do not change what one replication computes (left out of the key)."""
 
 AUTO_WARMUP_PILOTS = 3
@@ -523,13 +523,6 @@ class Experiment:
         }
 
 
-def _workers(setting: int) -> int:
-    """0 means one worker per CPU core (at most 8)."""
-    if setting and setting > 0:
-        return setting
-    return max(1, min(os.cpu_count() or 1, 8))
-
-
 def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -562,7 +555,7 @@ def run_experiment(cfg: SimConfig, description: dict, base_cfg: SimConfig | None
     quiet = dataclasses.replace(cfg, event_log=False, progress=False)
     base_quiet = dataclasses.replace(base_cfg, event_log=False, progress=False)
     cache = BaselineCache(cache_root, base_quiet) if cache_root is not None else None
-    n_workers = _workers(cfg.workers if workers is None else workers)
+    n_workers = worker_count(cfg, workers)
     label = label or f"{cfg.scenario} / {cfg.jobcenter.name}"
     budget = cfg.replications if cfg.replications != "auto" else max(cfg.max_replications, 1)
 
@@ -571,7 +564,7 @@ def run_experiment(cfg: SimConfig, description: dict, base_cfg: SimConfig | None
     from_cache: set[int] = set()
     first_result = None
     state = Stopping(cfg.replications)
-    pool: ProcessPoolExecutor | None = None
+    pool = None                     # made on first need (sim.executors.make_pool)
 
     country = cfg.jobcenter.is_composite
 
@@ -593,9 +586,7 @@ def run_experiment(cfg: SimConfig, description: dict, base_cfg: SimConfig | None
             hits = {i: cached(i) for i in reps}
             hits = {i: r for i, r in hits.items() if r is not None}
             if country:
-                pool = pool or (ProcessPoolExecutor(max_workers=n_workers,
-                                                    initializer=ignore_interrupt)
-                                if n_workers > 1 else None)
+                pool = pool or make_pool(cfg, n_workers)
                 new = _country_replication(reps[0], quiet, base_quiet, same, hits, pool, label,
                                            progress_factory if cfg.progress else None)
                 new_scen = {reps[0]: new.get("s") or hits.get(reps[0])}
@@ -627,7 +618,7 @@ def run_experiment(cfg: SimConfig, description: dict, base_cfg: SimConfig | None
                 break
     except KeyboardInterrupt:
         if pool is not None:
-            stop_workers(pool)
+            stop_pool(pool)
         raise
     finally:
         if pool is not None:
@@ -659,8 +650,7 @@ def _jobcenter_batch(reps: list[int], cfg: SimConfig, quiet: SimConfig, base_qui
             jobs.append(("b", base_quiet))
         for side, c in jobs:
             if n_workers > 1:
-                pool = pool or ProcessPoolExecutor(max_workers=n_workers,
-                                                   initializer=ignore_interrupt)
+                pool = pool or make_pool(cfg, n_workers)
                 futures[(side, i)] = pool.submit(simulate_record, c, i)
     new_scen, new_base = {}, {}
     first_result = None
@@ -704,29 +694,6 @@ def _country_replication(i: int, cfg: SimConfig, base_cfg: SimConfig, same: bool
         return {}
     bar = progress_factory(f"{label}, replication {i + 1}") if progress_factory else None
     return simulate_countries(jobs, pool, bar)
-
-
-def ignore_interrupt() -> None:
-    """Worker initializer: Ctrl-C reaches the whole process group; the main process alone
-    handles it (:func:`stop_workers`), so workers print no tracebacks of their own."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def stop_workers(pool: ProcessPoolExecutor) -> None:
-    """On Ctrl-C: drop the replications not yet started and end those running at once rather
-    than after their replication. The executor has no public way to end its workers before
-    Python 3.14 (``terminate_workers``); its ``_processes`` is used where that is missing."""
-    if hasattr(pool, "terminate_workers"):
-        pool.terminate_workers()
-        return
-    processes = list((getattr(pool, "_processes", None) or {}).values())  # shutdown clears it
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        process.join()
 
 
 def _log_replication(log, label, cfg, i, srec, brec, cached, state, same,

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -348,19 +347,20 @@ def run_national(cfg: SimConfig, replications: int = 1, workers: int = 0,
     """
     if not replication_plans(cfg, 1)[0]:
         raise ConfigError(f"composite profile '{cfg.jobcenter.name}' has no members to simulate")
-    workers = workers or os.cpu_count() or 1
+    from .executors import make_pool, stop, worker_count
+
+    workers = worker_count(cfg, workers) if cfg.executor == "ray" \
+        else (workers or os.cpu_count() or 1)
     t0 = time.perf_counter()
     jobs = [(r, cfg, r) for r in range(replications)]
-    if workers == 1:
+    pool = make_pool(cfg, workers)
+    if pool is None:
         records = simulate_countries(jobs, None, progress)
     else:
-        from .experiment import ignore_interrupt, stop_workers
-
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=ignore_interrupt)
         try:
             records = simulate_countries(jobs, pool, progress)
         except KeyboardInterrupt:        # Ctrl-C: the workers end at once, without tracebacks
-            stop_workers(pool)
+            stop(pool)
             raise
         pool.shutdown()
     records = [records[r] for r in range(replications)]
