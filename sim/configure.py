@@ -402,7 +402,12 @@ def hydra_overrides(overrides: list[str]) -> list[str]:
     """The overrides as Hydra is to read them: ``mechanisms.<name>.<key>=v`` becomes
     ``++mechanisms.<name>.<key>=v``, since ``mechanisms`` is empty in ``conf/`` and Hydra refuses
     to add keys to it otherwise (the registry checks them instead, :func:`check_key`)."""
-    return ["++" + o if o.startswith(MECHANISMS + ".") else o for o in overrides]
+    return ["++" + o if o.startswith((MECHANISMS + ".", *FREE_FORM)) else o for o in overrides]
+
+
+FREE_FORM = ("ray.runtime_env.",)
+"""Keys whose sub-keys are another program's (Ray's runtime environment: ``working_dir``,
+``pip``, ``env_vars``, ...): passed on as given, not checked against ``conf/``."""
 
 
 def check_group_choices(pairs: list[tuple[str, Any]]) -> None:
@@ -470,6 +475,8 @@ def check_key(cfg: DictConfig, key: str) -> None:
     """
     if key.startswith(MECHANISMS + "."):
         return check_mechanism_key(key)
+    if key.startswith(FREE_FORM):
+        return None
     node: Any = cfg
     path = []
     for part in key.split("."):

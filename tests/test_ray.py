@@ -146,3 +146,13 @@ def test_executor_ray_without_ray_installed_says_how_to_install_it(monkeypatch):
     with pytest.raises(ConfigError) as err:
         compose(["executor=ray"])
     assert "pip install -e '.[cluster]'" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_rays_runtime_environment_is_passed_on_as_given_but_a_misspelt_ray_key_is_not():
+    cfg, _ = compose(["ray.address=ray://head:10001", "ray.runtime_env.working_dir=.",
+                      "ray.runtime_env.pip=[simpy,numpy]"])
+    assert cfg.ray.address == "ray://head:10001"
+    assert cfg.ray.runtime_env == {"working_dir": ".", "pip": ["simpy", "numpy"]}
+    with pytest.raises(ConfigError) as err:
+        compose(["ray.adress=auto"])
+    assert "unknown key 'ray.adress' (did you mean 'address'?)" in str(err.value)
