@@ -27,8 +27,8 @@ if TYPE_CHECKING:                  # the model is imported only to write a run
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
-PACKAGES = ("simpy", "numpy", "scipy", "pandas", "matplotlib", "hydra-core", "omegaconf",
-            "pyarrow", "pyyaml")
+PACKAGES = ("simpy", "numpy", "scipy", "pandas", "matplotlib", "hydra-core",
+            "hydra-joblib-launcher", "omegaconf", "pyarrow", "pyyaml")
 
 COMMAND: list[str] | None = None
 """The arguments as the user gave them (set by :mod:`sim.cli`, which hands Hydra a rewritten

@@ -8,6 +8,9 @@ What a sweep adds to Hydra's multirun:
   value in the last point stops the sweep in one line before anything is simulated;
 * the sweep's folder follows from the command (``multirun/<swept keys>-<hash>``), so the same
   command again resumes it: finished points are skipped (:func:`finished`);
+* points side by side (Hydra's joblib launcher, ``hydra/launcher=joblib``) share the cores: each
+  runs as many replication processes as :func:`point_workers` gives it; the command reaches the
+  launcher's worker processes with the job (:func:`job_env`);
 * at the end, :class:`SweepSummary` (a Hydra callback) writes ``sweep.csv`` (one row per point),
   a response-curve chart per key figure and ``sweep.html``.
 """
@@ -23,6 +26,8 @@ from typing import Any, Sequence
 from hydra.experimental.callback import Callback
 from omegaconf import OmegaConf
 
+from .schema import ConfigError
+
 POINT_KEY = "sweep_point"
 """Key of ``run_info.json`` holding the point's own overrides (``{key: value}``)."""
 
@@ -32,6 +37,19 @@ KEY_FIGURES = (("on_time_share", "Mandated talks held on time, all groups", "sha
                ("talks_held", "Talks held, all groups", "talks"),
                ("benefit_dkk", "Benefit payments to citizens", "DKK per year"))
 """The figures the response-curve charts show (``comparison.csv``'s ``figure`` ids)."""
+
+NOT_IN_FOLDER_NAME = ("workers",)
+"""Keys that do not change a point's results: left out of the sweep folder's hash (unless swept),
+so that a sweep started with one ``workers=`` is resumed with another."""
+
+COMMAND_ENV = "SIM_SWEEP_COMMAND"
+"""``hydra.job.env_set`` entry carrying the sweep's command to every point (:func:`job_env`)."""
+POINTS_ENV = "SIM_SWEEP_POINTS"
+"""``hydra.job.env_set`` entry carrying the sweep's number of points (:func:`job_env`)."""
+
+JOBLIB_LAUNCHER = "hydra_plugins.hydra_joblib_launcher."
+RAY_LAUNCHER = "hydra_plugins.hydra_ray_launcher."
+"""Module prefixes of the ``_target_`` of Hydra's joblib and Ray launchers."""
 
 
 # --------------------------------------------------------------------------- the points
@@ -96,8 +114,10 @@ OmegaConf.register_new_resolver("sim_point", _point_from_dirname, replace=True)
 
 def sweep_dir_name(overrides: Sequence[str], swept: Sequence[str]) -> str:
     """``multirun/<swept keys>-<hash of the command's overrides>``: the same command, the same
-    folder (so that running it again resumes it)."""
-    digest = hashlib.sha256("\n".join(sorted(overrides)).encode()).hexdigest()[:8]
+    folder (so that running it again resumes it). The launcher and its settings (``hydra...``
+    overrides, not among ``overrides``) and :data:`NOT_IN_FOLDER_NAME` do not count."""
+    named = [o for o in overrides if _key(o) not in NOT_IN_FOLDER_NAME or _key(o) in swept]
+    digest = hashlib.sha256("\n".join(sorted(named)).encode()).hexdigest()[:8]
     names = "+".join(short_names(list(swept)).values()) or "sweep"
     return f"multirun/{names}-{digest}"
 
@@ -119,7 +139,6 @@ def check_points(pts: Sequence[Sequence[str]]) -> None:
     """Compose and build every point before any runs: a ConfigError names the point."""
     from .cli import check_buildable
     from .configure import compose
-    from .schema import ConfigError
 
     swept = swept_keys(pts)
     for point in pts:
@@ -128,6 +147,78 @@ def check_points(pts: Sequence[Sequence[str]]) -> None:
         except ConfigError as exc:
             name = label(own_overrides(point, swept)) or " ".join(point)
             raise ConfigError(f"sweep point {name}: {exc}; nothing was run") from None
+
+
+# --------------------------------------------------------------------------- points side by side
+def _task_keys(hydra_config) -> set[str]:
+    return {_key(o) for o in hydra_config.overrides.task}
+
+
+def point_workers(hydra_config, n_points: int | None, cores: int) -> int | None:
+    """How many replication processes each point of a sweep is to run, so that the points
+    running side by side never keep more processes busy than there are ``cores``; None: the
+    point's own ``workers`` setting.
+
+    ``hydra_config`` is the point's Hydra configuration (``HydraConfig.get()``), ``n_points``
+    the sweep's number of points (None: not known, as many as there are cores).
+
+    * ``workers=`` given on the command line: None (it is respected).
+    * Hydra's joblib launcher runs P = min(K, points, cores) points at once, K its ``n_jobs``
+      counted as joblib counts it (-1, its default: every core; -2: all but one; null: 1);
+      each point gets max(1, cores // P).
+    * Hydra's Ray launcher places the points on Ray's CPUs itself: 1 each (None when
+      ``executor=`` is given, which decides where replications run).
+    * Any other launcher (Hydra's basic one runs the points one after another): None.
+    """
+    given = _task_keys(hydra_config)
+    if "workers" in given:
+        return None
+    target = str(hydra_config.launcher.get("_target_", ""))
+    if target.startswith(RAY_LAUNCHER):
+        return None if "executor" in given else 1
+    if not target.startswith(JOBLIB_LAUNCHER):
+        return None
+    cores = max(1, cores)
+    n_jobs = hydra_config.launcher.get("n_jobs", -1)
+    if n_jobs is None:
+        k = 1
+    else:
+        n_jobs = int(n_jobs)
+        k = max(cores + 1 + n_jobs, 1) if n_jobs < 0 else max(n_jobs, 1)
+    side_by_side = min(k, n_points or cores, cores)
+    return max(1, cores // side_by_side)
+
+
+def _encode(argv: Sequence[str]) -> str:
+    # unpadded URL-safe base64 of a JSON list: letters, digits, - and _ only, which Hydra's
+    # override grammar reads as a plain string (it starts with W, from '[', never a number)
+    return base64.urlsafe_b64encode(json.dumps(list(argv)).encode()).decode().rstrip("=")
+
+
+def _decode(text: str) -> list[str]:
+    return json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode())
+
+
+def job_env(command: Sequence[str], n_points: int) -> list[str]:
+    """The Hydra overrides that hand every point the sweep's command (as the user gave it, for
+    its ``run_info.json``) and number of points (for :func:`point_workers`) through
+    ``hydra.job.env_set``: it travels with each job's configuration, so it reaches the points
+    under any launcher, also in its worker processes, where :mod:`sim.cli` never read the
+    command line."""
+    return [f"++hydra.job.env_set.{COMMAND_ENV}={_encode(command)}",
+            f"++hydra.job.env_set.{POINTS_ENV}={int(n_points)}"]
+
+
+def sweep_command(hydra_config) -> list[str] | None:
+    """The sweep's command as :func:`job_env` handed it to a point, or None (not a sweep)."""
+    text = (hydra_config.job.get("env_set") or {}).get(COMMAND_ENV)
+    return _decode(str(text)) if text else None
+
+
+def sweep_size(hydra_config) -> int | None:
+    """The sweep's number of points as :func:`job_env` handed it to a point, or None."""
+    text = (hydra_config.job.get("env_set") or {}).get(POINTS_ENV)
+    return int(text) if text else None
 
 
 # --------------------------------------------------------------------------- resume

@@ -153,3 +153,165 @@ def test_a_two_parameter_sweep_gets_a_heat_map(tmp_path):
     table = pd.read_csv(tmp_path / "sweep.csv")
     assert len(table) == 4 and table["on_time_share"].max() == pytest.approx(0.8 + 0.1 + 0.04)
     assert not (tmp_path / "sweep_operating_cost.png").exists()   # no such figure: no chart
+
+
+# --------------------------------------------------------------------------- points side by side
+def _hydra(target: str, n_jobs=-1, task=("scenario=a1_flex",)):
+    from omegaconf import OmegaConf
+
+    launcher = {"_target_": target}
+    if "joblib" in target:
+        launcher["n_jobs"] = n_jobs
+    return OmegaConf.create({"launcher": launcher, "overrides": {"task": list(task)},
+                             "job": {"env_set": {}}})
+
+
+JOBLIB = "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher"
+RAY = "hydra_plugins.hydra_ray_launcher.ray_launcher.RayLauncher"
+BASIC = "hydra._internal.core_plugins.basic_launcher.BasicLauncher"
+
+
+@pytest.mark.parametrize("n_jobs, n_points, cores, expected", [
+    (-1, 4, 8, 2),          # four points at once on eight cores: two processes each
+    (-1, 2, 8, 4),          # fewer points than cores: the points share out every core
+    (3, 4, 8, 2),           # n_jobs=3: three at once, 8 // 3
+    (-2, 10, 8, 1),         # joblib's count: all cores but one, seven points at once
+    (None, 4, 8, 8),        # n_jobs=null: joblib runs one at a time
+    (1, 4, 8, 8),
+    (-1, 4, 1, 1),          # one core: never fewer than one process
+    (16, 16, 4, 1),         # more points at once than cores asked for: cores are the limit
+])
+def test_points_side_by_side_share_the_cores(n_jobs, n_points, cores, expected):
+    from sim.sweep import point_workers
+
+    assert point_workers(_hydra(JOBLIB, n_jobs), n_points, cores) == expected
+
+
+def test_points_side_by_side_never_keep_more_processes_busy_than_cores():
+    from sim.sweep import point_workers
+
+    for n_jobs in (None, -3, -2, -1, 1, 2, 3, 5, 8, 32):
+        hc = _hydra(JOBLIB, n_jobs)
+        for cores in range(1, 17):
+            for n_points in range(1, 20):
+                workers = point_workers(hc, n_points, cores)
+                k = 1 if n_jobs is None else (max(cores + 1 + n_jobs, 1) if n_jobs < 0 else n_jobs)
+                assert min(k, n_points, cores) * workers <= cores, (cores, n_jobs, n_points)
+
+
+def test_workers_on_the_command_line_and_other_launchers_keep_the_points_own_setting():
+    from sim.sweep import point_workers
+
+    assert point_workers(_hydra(JOBLIB, task=["workers=3", "seed=1,2"]), 2, 8) is None
+    assert point_workers(_hydra(JOBLIB, task=["++workers=3"]), 2, 8) is None
+    assert point_workers(_hydra(BASIC), 4, 8) is None          # one point at a time
+    assert point_workers(_hydra(RAY), 4, 8) == 1                # Ray places the points
+    assert point_workers(_hydra(RAY, task=["workers=2"]), 4, 8) is None
+    assert point_workers(_hydra(RAY, task=["executor=ray"]), 4, 8) is None
+
+
+def test_the_command_reaches_every_point_through_hydras_job_settings():
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from sim.sweep import COMMAND_ENV, POINTS_ENV, job_env, sweep_command, sweep_size
+
+    argv = ["-m", "hydra.sweep.dir=out/${now:%H},x", "model.groups.adp.no_show_share=0.1,0.2",
+            "+note='a b'", "a=[1,2]", "c=\\q"]
+    parsed = OverridesParser.create().parse_overrides(job_env(argv, 6))
+    env = {o.key_or_group.split(".")[-1]: o.value() for o in parsed}
+    hc = _hydra(JOBLIB)
+    hc.job.env_set = env
+    assert set(env) == {COMMAND_ENV, POINTS_ENV}
+    assert sweep_command(hc) == argv and sweep_size(hc) == 6
+    assert sweep_command(_hydra(JOBLIB)) is None and sweep_size(_hydra(JOBLIB)) is None
+
+
+def test_the_sweep_folder_does_not_depend_on_the_launcher_or_workers(monkeypatch):
+    from sim.cli import _sweep_settings
+
+    monkeypatch.setattr("sim.sweep.check_points", lambda pts: None)   # builds each point
+    def folder(*extra):
+        settings = _sweep_settings(["-m", "scenario=a1_flex", "jobcenter=small", *extra,
+                                    f"{SHARE}=0.1,0.3"])
+        return next(s for s in settings if s.startswith("hydra.sweep.dir="))
+
+    serial = folder()
+    assert folder("hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "workers=1") == serial
+    assert folder("seed=3") != serial
+    assert folder("workers=1,2") != serial          # swept, workers makes points of its own
+
+
+JOBLIB_SWEEP = [*SWEEP, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2"]
+
+
+def _finished_points(folder: Path) -> list[str]:
+    return sorted(p.parent.name for p in folder.glob("*/run_info.json")
+                  if "sweep_point" in p.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def parallel(tmp_path_factory):
+    """The sweep of SWEEP with its points side by side (joblib, two at once) and a cache of
+    its own, interrupted (SIGINT to its process group) once one point has finished while
+    another runs, then run again with the same command."""
+    import signal
+    import time
+
+    cwd = tmp_path_factory.mktemp("parallel")
+    env = {**os.environ, "SIM_BASELINE_CACHE": str(cwd / "cache")}
+    proc = subprocess.Popen([sys.executable, "-m", "sim", *JOBLIB_SWEEP], cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    deadline, done = time.time() + 400, []
+    while time.time() < deadline and proc.poll() is None:
+        done = [f for f in cwd.glob("multirun/*") if _finished_points(f)]
+        if done and len(list(done[0].glob("*/.hydra"))) > len(_finished_points(done[0])):
+            break
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGINT)
+    # every process of the group (points, their replications) must end: stderr closes only then
+    _, err = proc.communicate(timeout=120)
+    (folder,) = (cwd / "multirun").iterdir()
+    left = sorted(p.name for p in folder.iterdir() if p.is_dir())
+    kept = _finished_points(folder)
+    again = _sim(JOBLIB_SWEEP, cwd, cwd / "cache")
+    return {"code": proc.returncode, "stderr": err, "left": left, "kept": kept,
+            "again": again, "folder": folder}
+
+
+def test_ctrl_c_ends_a_parallel_sweep_in_one_line_keeping_only_finished_points(parallel):
+    assert parallel["code"] == 130
+    lines = parallel["stderr"].strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("interrupted:"), parallel["stderr"]
+    assert "finished point" in lines[0]
+    assert parallel["kept"] and parallel["left"] == parallel["kept"]   # no unfinished folder
+
+
+def test_the_same_command_resumes_an_interrupted_parallel_sweep(parallel):
+    again = parallel["again"]
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert again.stdout.count("finished in an earlier run, skipped") == len(parallel["kept"])
+    assert _finished_points(parallel["folder"]) == [
+        f"{i}_pending_information_share={v}" for i, v in enumerate(("0.1", "0.3", "0.5"))]
+
+
+def test_a_parallel_sweep_gives_the_serial_sweeps_results_in_a_folder_of_the_same_name(
+        parallel, sweep):
+    _, serial, _ = sweep
+    assert parallel["folder"].name == serial.name
+    pd.testing.assert_frame_equal(pd.read_csv(parallel["folder"] / "sweep.csv"),
+                                  pd.read_csv(serial / "sweep.csv"))
+
+
+def test_each_parallel_point_records_the_command_and_shares_the_cores(parallel):
+    from sim.sweep import point_workers
+
+    cores = os.cpu_count() or 1
+    expected = point_workers(_hydra(JOBLIB, 2), 3, cores)
+    command = "python -m sim " + " ".join(JOBLIB_SWEEP)
+    for point in sorted(p for p in parallel["folder"].iterdir() if p.is_dir()):
+        info = json.loads((point / "run_info.json").read_text(encoding="utf-8"))
+        assert info["command"] == command, point.name
+        assert info["workers"] == expected == max(1, cores // min(2, cores)), point.name
+    recorded = json.loads((parallel["folder"] / "sweep.json").read_text(encoding="utf-8"))
+    assert recorded["command"] == command
