@@ -120,6 +120,7 @@ def usage() -> str:
         "usage: python -m sim [scenario=NAME] [jobcenter=PROFILE] [KEY=VALUE ...]",
         "       python -m sim -m scenario=NAME,NAME [KEY=VALUE ...]   several runs (multirun)",
         "       python -m sim -m hydra/launcher=joblib KEY=V1,V2 ...  its points side by side",
+        "       python -m sim -m resume=multirun/FOLDER               resume a sweep",
         "       python -m sim list                                    scenarios and profiles",
         "",
         "Simulates a scenario and the baseline (replications with common random numbers) and",
@@ -290,8 +291,8 @@ def _end_sweep(sweep_dir: Path, removed: str = "") -> None:
         if sweep_dir.is_dir() else []
     if done:
         _interrupted(f"{removed}{len(done)} finished "
-                     f"point{'s' if len(done) != 1 else ''} kept in {sweep_dir}: the same command "
-                     "resumes the sweep")
+                     f"point{'s' if len(done) != 1 else ''} kept in {sweep_dir}: the same command, "
+                     f"or python -m sim -m resume={sweep_dir}, resumes the sweep")
     shutil.rmtree(sweep_dir, ignore_errors=True)
     try:
         sweep_dir.parent.rmdir()            # multirun/, when this sweep was all it held
@@ -493,10 +494,12 @@ def _abandon_between_points(sweep_dir: Path) -> None:
 
 def _main(argv: list[str]) -> None:
     from . import output
+    from .sweep import resume_arguments
 
     global _ran_main
     _ran_main = True
     try:
+        argv = resume_arguments(argv)       # resume=DIR: the sweep recorded in DIR
         command = argv
         check_bare_words(argv)
         if not any(a in _HYDRA_FLAGS or a.split("=")[0] in _HYDRA_FLAGS for a in argv):

@@ -7,7 +7,8 @@ What a sweep adds to Hydra's multirun:
 * every point is composed and built before the first one runs (:func:`check_points`), so a bad
   value in the last point stops the sweep in one line before anything is simulated;
 * the sweep's folder follows from the command (``multirun/<swept keys>-<hash>``), so the same
-  command again resumes it: finished points are skipped (:func:`finished`);
+  command again resumes it: finished points are skipped (:func:`finished`); so does
+  ``resume=DIR``, which reruns the sweep recorded in ``DIR/sweep.json`` (:func:`resume_arguments`);
 * points side by side (Hydra's joblib launcher, ``hydra/launcher=joblib``) share the cores: each
   runs as many replication processes as :func:`point_workers` gives it; the command reaches the
   launcher's worker processes with the job (:func:`job_env`);
@@ -222,6 +223,111 @@ def sweep_size(hydra_config) -> int | None:
 
 
 # --------------------------------------------------------------------------- resume
+RESUME_KEY = "resume"
+RESUME_MAY_CHANGE = ("workers", "progress")
+"""Settings ``resume=DIR`` may change from the recorded sweep's: they do not change results."""
+_RESUME_VALID = ("beside resume=DIR give only -m, workers=N, progress=true|false, "
+                 "hydra/launcher=NAME or hydra.launcher.KEY=VALUE")
+
+
+def _sweep_folders(near: Path) -> list[str]:
+    """Up to five sweep folders (holding ``sweep.json``) in ``near``, for an error message."""
+    try:
+        found = sorted(str(p.parent) for p in near.glob("*/sweep.json"))
+    except OSError:
+        found = []
+    return found[:5]
+
+
+def _where(value: str) -> str:
+    """What ``resume=`` could be given instead of ``value``: the sweep folder holding it (a
+    point's folder), or the sweep folders beside it (or in ``multirun/``)."""
+    folder = Path(value)
+    if value and (folder.parent / "sweep.json").is_file():
+        return f"the sweep's folder above it is resume={folder.parent}"
+    for near in dict.fromkeys([folder.parent, Path("multirun")]):
+        found = _sweep_folders(near) if near != Path(".") else []
+        if found:
+            return f"sweeps in {near}: {', '.join(found)}"
+    return "a sweep's folder is multirun/<swept keys>-<hash>, holding sweep.json"
+
+
+def resume_arguments(argv: Sequence[str]) -> list[str]:
+    """``argv`` with ``resume=DIR`` replaced by the sweep recorded in ``DIR/sweep.json``
+    (``-m`` and its overrides; ``hydra.sweep.dir=DIR`` where its folder would not follow from
+    them); ``argv`` itself without ``resume=``.
+
+    Beside it only ``-m``, the settings of :data:`RESUME_MAY_CHANGE`, the launcher's
+    (``hydra/launcher=``, ``hydra.launcher.*``) and overrides the sweep already has may be
+    given; anything else, a missing folder or one without a readable ``sweep.json`` is a
+    one-line ConfigError.
+    """
+    argv = list(argv)
+    given = [a for a in argv if a.split("=", 1)[0].lstrip("+") == RESUME_KEY]
+    if not given:
+        return argv
+    if len(given) > 1:
+        raise ConfigError(f"resume= is given {len(given)} times; give one sweep folder")
+    value = given[0].split("=", 1)[1]
+    folder = Path(value)
+    if not value:
+        raise ConfigError(f"resume= needs a sweep's folder (resume=DIR); {_where('')}")
+    if not folder.is_dir():
+        raise ConfigError(f"resume={value}: there is no folder {value}; {_where(value)}")
+    record = folder / "sweep.json"
+    if not record.is_file():
+        raise ConfigError(f"resume={value}: {value} holds no sweep.json (a sweep writes it when "
+                          f"it starts), so it is not a sweep's folder; {_where(value)}")
+    try:
+        recorded = json.loads(record.read_text(encoding="utf-8"))["overrides"]
+        if not isinstance(recorded, list) or not all(isinstance(o, str) for o in recorded):
+            raise ValueError("overrides is not a list of key=value")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"resume={value}: {record} cannot be read as a sweep's record ({exc}); "
+                          "give a folder a sweep wrote") from None
+    from .configure import MECHANISMS
+
+    # as the user typed them: the command line adds the ++ of a mechanism's key for Hydra
+    overrides = [o[2:] if o.startswith(f"++{MECHANISMS}.") else o for o in recorded]
+    by_key = {_key(o): i for i, o in enumerate(overrides)}
+    launcher = []
+    for arg in argv:
+        if arg in given or arg in ("-m", "--multirun"):
+            continue
+        key = _key(arg)
+        if arg.startswith("-"):
+            raise ConfigError(f"resume={value}: {arg} cannot be combined with resume=; "
+                              f"{_RESUME_VALID}")
+        if key == "hydra/launcher" or key.startswith("hydra.launcher."):
+            launcher.append(arg)
+        elif key in RESUME_MAY_CHANGE and "=" in arg:
+            if key in by_key:
+                overrides[by_key[key]] = arg
+            else:
+                overrides.append(arg)
+        elif key in by_key and overrides[by_key[key]].lstrip("+") == arg.lstrip("+"):
+            continue                    # the sweep's own setting again
+        else:
+            had = f"the sweep has {overrides[by_key[key]]}" if key in by_key else \
+                f"the sweep does not set {key}"
+            raise ConfigError(f"resume={value} resumes the sweep recorded in {record}; {arg} "
+                              f"contradicts it ({had}); {_RESUME_VALID}")
+    out = ["-m", *overrides, *launcher]
+    try:
+        pts = points(overrides)
+    except Exception as exc:            # Hydra's parser: a hand-edited record
+        raise ConfigError(f"resume={value}: the overrides in {record} cannot be read "
+                          f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}); "
+                          "give a folder a sweep wrote") from None
+    if Path(sweep_dir_name(overrides, swept_keys(pts))).resolve() != folder.resolve():
+        if any(c in value for c in ",'\"[]{}()=${} "):
+            raise ConfigError(f"resume={value}: Hydra would read the characters of this folder's "
+                              "name as syntax; rename it without , ' \" [ ] { } ( ) = $ "
+                              "or spaces")
+        out.append(f"hydra.sweep.dir={value}")
+    return out
+
+
 def finished(run_dir: Path, own: dict[str, str]) -> bool:
     """Whether ``run_dir`` holds a finished run of the same point (its ``run_info.json`` is
     written last and names the same overrides)."""

@@ -283,7 +283,7 @@ def test_ctrl_c_ends_a_parallel_sweep_in_one_line_keeping_only_finished_points(p
     assert parallel["code"] == 130
     lines = parallel["stderr"].strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("interrupted:"), parallel["stderr"]
-    assert "finished point" in lines[0]
+    assert "finished point" in lines[0] and "resume=" in lines[0]
     assert parallel["kept"] and parallel["left"] == parallel["kept"]   # no unfinished folder
 
 
@@ -315,3 +315,80 @@ def test_each_parallel_point_records_the_command_and_shares_the_cores(parallel):
         assert info["workers"] == expected == max(1, cores // min(2, cores)), point.name
     recorded = json.loads((parallel["folder"] / "sweep.json").read_text(encoding="utf-8"))
     assert recorded["command"] == command
+
+
+# --------------------------------------------------------------------------- resume=DIR
+def test_resume_runs_the_sweep_recorded_in_its_folder_skipping_finished_points(sweep):
+    cwd, folder, _ = sweep
+    before = {p.name: (p / "metrics.json").stat().st_mtime_ns
+              for p in folder.iterdir() if p.is_dir()}
+    run = _sim([f"resume=multirun/{folder.name}", "hydra/launcher=joblib", "workers=1"], cwd,
+               cwd / "cache")
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.count("finished in an earlier run, skipped") == 3
+    assert {p.name: (p / "metrics.json").stat().st_mtime_ns
+            for p in folder.iterdir() if p.is_dir()} == before
+    assert list((cwd / "multirun").iterdir()) == [folder]
+    recorded = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
+    assert "resume=" not in recorded["command"] and f"{SHARE}=0.1,0.3,0.5" in recorded["command"]
+
+
+def _record(folder: Path, overrides: list[str]) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "sweep.json").write_text(json.dumps({"command": "python -m sim -m ...",
+                                                   "overrides": overrides}))
+    return folder
+
+
+def test_resume_arguments_are_the_recorded_sweeps_with_the_settings_it_may_change(
+        tmp_path, monkeypatch):
+    from sim.sweep import resume_arguments, sweep_dir_name
+
+    monkeypatch.chdir(tmp_path)
+    recorded = ["scenario=a1_flex", "workers=2", f"++{SHARE}=0.1,0.3"]
+    as_typed = ["scenario=a1_flex", "workers=2", f"{SHARE}=0.1,0.3"]
+    name = sweep_dir_name(as_typed, [SHARE])
+    _record(tmp_path / name, recorded)
+    assert resume_arguments([f"resume={name}"]) == ["-m", *as_typed]
+    assert resume_arguments(["-m", f"resume={name}", "workers=1", "hydra/launcher=joblib",
+                             "hydra.launcher.n_jobs=3", "scenario=a1_flex"]) == [
+        "-m", "scenario=a1_flex", "workers=1", f"{SHARE}=0.1,0.3", "hydra/launcher=joblib",
+        "hydra.launcher.n_jobs=3"]
+    _record(tmp_path / "kept" / "elsewhere", recorded)          # a folder the command didn't name
+    assert resume_arguments(["resume=kept/elsewhere"])[-1] == "hydra.sweep.dir=kept/elsewhere"
+    assert resume_arguments(["scenario=a1_flex", "seed=3"]) == ["scenario=a1_flex", "seed=3"]
+
+
+@pytest.mark.parametrize("args, words", [
+    (["resume=multirun/nothing"], ["no folder multirun/nothing", "sweeps in multirun:"]),
+    (["resume=multirun/share-1/0_share=0.1"], ["holds no sweep.json",
+                                               "resume=multirun/share-1"]),
+    (["resume=multirun/broken"], ["cannot be read"]),
+    (["resume=multirun/garbled"], ["overrides in multirun/garbled/sweep.json cannot be read"]),
+    (["-m", "resume=multirun/share-1", "seed=3"], ["seed=3 contradicts it",
+                                                  "does not set seed", "workers=N"]),
+    (["resume=multirun/share-1", "scenario=baseline"], ["the sweep has scenario=a1_flex"]),
+    (["resume=multirun/share-1", "hydra.sweep.dir=out"], ["hydra.sweep.dir=out contradicts"]),
+    (["resume=multirun/share-1", "--cfg", "job"], ["--cfg cannot be combined"]),
+    (["resume=multirun/share-1", "resume=multirun/share-1"], ["given 2 times"]),
+])
+def test_a_bad_resume_is_one_line_exit_2_and_nothing_run(args, words, tmp_path, monkeypatch,
+                                                         capsys):
+    from sim import cli
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli, "_ran_main", False)
+    _record(tmp_path / "multirun" / "share-1", ["scenario=a1_flex", f"{SHARE}=0.1,0.3"])
+    (tmp_path / "multirun" / "share-1" / "0_share=0.1").mkdir()
+    (tmp_path / "multirun" / "broken").mkdir()
+    (tmp_path / "multirun" / "broken" / "sweep.json").write_text("{not json")
+    _record(tmp_path / "multirun" / "garbled", ["scenario=a1_flex", "seed=[1,"])
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(args)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: resume"), err
+    for word in words:
+        assert word in err[0], (word, err[0])
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
