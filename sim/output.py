@@ -32,7 +32,8 @@ PACKAGES = ("simpy", "numpy", "scipy", "pandas", "matplotlib", "hydra-core",
 
 COMMAND: list[str] | None = None
 """The arguments as the user gave them (set by :mod:`sim.cli`, which hands Hydra a rewritten
-``sys.argv``); None: ``sys.argv[1:]``. ``run_info.json`` records them as the command."""
+``sys.argv``; in a launcher's worker process from the sweep's job, :func:`sim.sweep.job_env`);
+None: ``sys.argv[1:]``. ``run_info.json`` records them as the command."""
 
 LATEST = "latest"
 """Name of the link beside a run folder to the newest run of the same scenario and profile."""
