@@ -315,10 +315,17 @@ def resume_arguments(argv: Sequence[str]) -> list[str]:
     out = ["-m", *overrides, *launcher]
     try:
         pts = points(overrides)
+        recorded_swept = swept_keys(points(recorded))
     except Exception as exc:            # Hydra's parser: a hand-edited record
         raise ConfigError(f"resume={value}: the overrides in {record} cannot be read "
                           f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}); "
                           "give a folder a sweep wrote") from None
+    for key in set(recorded_swept) & set(RESUME_MAY_CHANGE):
+        if key in by_key and overrides[by_key[key]] != recorded[by_key[key]]:
+            raise ConfigError(f"resume={value} resumes the sweep recorded in {record}; "
+                              f"{overrides[by_key[key]]} contradicts it (the sweep's points "
+                              f"differ in {key}: {recorded[by_key[key]]}); give resume={value} "
+                              "alone or with the launcher's settings")
     if Path(sweep_dir_name(overrides, swept_keys(pts))).resolve() != folder.resolve():
         if any(c in value for c in ",'\"[]{}()=${} "):
             raise ConfigError(f"resume={value}: Hydra would read the characters of this folder's "

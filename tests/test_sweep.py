@@ -373,6 +373,8 @@ def test_resume_arguments_are_the_recorded_sweeps_with_the_settings_it_may_chang
     (["resume=multirun/share-1", "scenario=baseline"], ["the sweep has scenario=a1_flex"]),
     (["resume=multirun/share-1", "hydra.sweep.dir=out"], ["hydra.sweep.dir=out contradicts"]),
     (["resume=multirun/share-1", "--cfg", "job"], ["--cfg cannot be combined"]),
+    (["resume=multirun/by-workers", "workers=4"], ["workers=4 contradicts",
+                                                   "differ in workers: workers=1,2"]),
     (["resume=multirun/share-1", "resume=multirun/share-1"], ["given 2 times"]),
 ])
 def test_a_bad_resume_is_one_line_exit_2_and_nothing_run(args, words, tmp_path, monkeypatch,
@@ -386,6 +388,7 @@ def test_a_bad_resume_is_one_line_exit_2_and_nothing_run(args, words, tmp_path, 
     (tmp_path / "multirun" / "broken").mkdir()
     (tmp_path / "multirun" / "broken" / "sweep.json").write_text("{not json")
     _record(tmp_path / "multirun" / "garbled", ["scenario=a1_flex", "seed=[1,"])
+    _record(tmp_path / "multirun" / "by-workers", ["scenario=a1_flex", "workers=1,2"])
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
     with pytest.raises(SystemExit) as exit_info:
         cli.main(args)
