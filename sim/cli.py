@@ -119,7 +119,9 @@ def usage() -> str:
     lines = [
         "usage: python -m sim [scenario=NAME] [jobcenter=PROFILE] [KEY=VALUE ...]",
         "       python -m sim -m scenario=NAME,NAME [KEY=VALUE ...]   several runs (multirun)",
-        "       python -m sim list                                     scenarios and profiles",
+        "       python -m sim -m hydra/launcher=joblib KEY=V1,V2 ...  its points side by side",
+        "       python -m sim -m resume=multirun/FOLDER               resume a sweep",
+        "       python -m sim list                                    scenarios and profiles",
         "",
         "Simulates a scenario and the baseline (replications with common random numbers) and",
         "writes the comparison to outputs/<scenario>/<profile>/<date_time>/; the link",
@@ -235,13 +237,19 @@ def _task(cfg) -> None:
     """Hydra task: validate, simulate, write the run directory."""
     from hydra.core.hydra_config import HydraConfig
 
+    from . import output
+    from .sweep import sweep_command
+
     hc = HydraConfig.get()
     run_dir = Path(hc.runtime.output_dir)
+    if output.COMMAND is None:      # a launcher's worker process: the command came with the job
+        output.COMMAND = sweep_command(hc)
     try:
         _run(cfg, hc, run_dir)
     except KeyboardInterrupt:
-        if _point(hc) is not None:
-            _abandon_point(run_dir)
+        point = _point(hc)
+        if point is not None:
+            _abandon_point(run_dir, point)
         _abandon(run_dir)
 
 
@@ -258,11 +266,19 @@ def _point(hc) -> dict | None:
     return own_overrides(list(hc.overrides.task), [k for k in keys if k not in fixed])
 
 
-def _abandon_point(run_dir: Path) -> None:
-    """Ctrl-C in a sweep: remove the unfinished point's folder, and the sweep's folder when no
-    point had finished (the same command again resumes from the finished ones)."""
-    shutil.rmtree(run_dir, ignore_errors=True)
-    _end_sweep(run_dir.parent, f"the unfinished point {run_dir.name} was removed; ")
+def _abandon_point(run_dir: Path, point: dict) -> None:
+    """Ctrl-C in a sweep: remove the point's folder unless it had finished (Ctrl-C came while
+    it printed its summary), and the sweep's folder when no point had finished (the same
+    command again resumes from the finished ones). In a launcher's worker process the
+    KeyboardInterrupt goes on to the main process, which ends the sweep."""
+    from .sweep import finished
+
+    done = finished(run_dir, point)
+    if not done:
+        shutil.rmtree(run_dir, ignore_errors=True)
+    if not _ran_main:               # the main process, interrupted too, reports it
+        raise KeyboardInterrupt
+    _end_sweep(run_dir.parent, "" if done else f"the unfinished point {run_dir.name} was removed; ")
 
 
 def _end_sweep(sweep_dir: Path, removed: str = "") -> None:
@@ -275,8 +291,8 @@ def _end_sweep(sweep_dir: Path, removed: str = "") -> None:
         if sweep_dir.is_dir() else []
     if done:
         _interrupted(f"{removed}{len(done)} finished "
-                     f"point{'s' if len(done) != 1 else ''} kept in {sweep_dir}: the same command "
-                     "resumes the sweep")
+                     f"point{'s' if len(done) != 1 else ''} kept in {sweep_dir}: the same command, "
+                     f"or python -m sim -m resume={sweep_dir}, resumes the sweep")
     shutil.rmtree(sweep_dir, ignore_errors=True)
     try:
         sweep_dir.parent.rmdir()            # multirun/, when this sweep was all it held
@@ -312,10 +328,14 @@ def _run(cfg, hc, run_dir: Path) -> None:
     from .sensitivity import run_sensitivity
 
     import dataclasses
+    import os
 
     point = _point(hc)
+    workers = None                  # the run's own setting
     if point is not None:
-        from .sweep import clear_unfinished, finished, label
+        from .sweep import clear_unfinished, finished, label, point_workers, sweep_size
+
+        workers = point_workers(hc, sweep_size(hc), os.cpu_count() or 1)
 
         if finished(run_dir, point):
             print(f"sweep point {label(point)}: finished in an earlier run, skipped ({run_dir})")
@@ -340,11 +360,13 @@ def _run(cfg, hc, run_dir: Path) -> None:
         if not _built_before_hydra:
             check_buildable(sim_cfg)    # a -m sweep's point is composed only here
         log = None if not sim_cfg.progress else (lambda m: print(m, file=sys.stderr, flush=True))
-        exp = run_experiment(sim_cfg, description, base_cfg, base_description,
+        exp = run_experiment(sim_cfg, description, base_cfg, base_description, workers=workers,
                              progress_factory=ProgressBar if sim_cfg.progress else None, log=log,
                              label=name)
-        sensitivity = run_sensitivity(exp, log=log)      # None for the baseline alone
+        sensitivity = run_sensitivity(exp, log=log,      # None for the baseline alone
+                                      workers=workers)
         overlap = run_overlap(exp, components, log=log,   # None unless a composite scenario
+                              workers=workers,
                               progress_factory=ProgressBar if sim_cfg.progress else None)
     except ConfigError as exc:
         fail(str(exc))
@@ -383,8 +405,9 @@ def _run(cfg, hc, run_dir: Path) -> None:
 
 def _sweep_settings(argv: list[str]) -> list[str]:
     """For a ``-m`` sweep: check every point (one bad value: one line, nothing run) and return
-    the Hydra overrides that name its folders (:func:`sim.sweep.hydra_settings`)."""
-    from .sweep import check_points, hydra_settings, points
+    the Hydra overrides that name its folders (:func:`sim.sweep.hydra_settings`) and hand each
+    point the command ``argv`` and the number of points (:func:`sim.sweep.job_env`)."""
+    from .sweep import check_points, hydra_settings, job_env, points
 
     if not any(a in ("-m", "--multirun") for a in argv):
         return []
@@ -398,7 +421,7 @@ def _sweep_settings(argv: list[str]) -> list[str]:
     given = {o.split("=", 1)[0].lstrip("+"): o for o in overrides if o.lstrip("+").startswith("hydra")}
     pts = points(task)
     check_points(pts)
-    settings = hydra_settings(task, pts, given)
+    settings = [*hydra_settings(task, pts, given), *job_env(argv, len(pts))]
     global _sweep_dir
     folder = next((o.split("=", 1)[1] for o in [*settings, *given.values()]
                    if o.lstrip("+").startswith("hydra.sweep.dir=")), "")
@@ -413,6 +436,10 @@ _sweep_dir: Path | None = None
 _built_before_hydra = False
 """Whether :func:`_main` built the composed configuration already (a single run; a sweep's
 points are composed by Hydra and checked in :func:`_run`)."""
+
+_ran_main = False
+"""Whether this process read the command line (:func:`_main`). A launcher's worker process
+(joblib, Ray) runs points for the main process and leaves a Ctrl-C to it to report."""
 
 
 def check_buildable(cfg) -> None:
@@ -467,8 +494,13 @@ def _abandon_between_points(sweep_dir: Path) -> None:
 
 def _main(argv: list[str]) -> None:
     from . import output
+    from .sweep import resume_arguments
 
+    global _ran_main
+    _ran_main = True
     try:
+        argv = resume_arguments(argv)       # resume=DIR: the sweep recorded in DIR
+        command = argv
         check_bare_words(argv)
         if not any(a in _HYDRA_FLAGS or a.split("=")[0] in _HYDRA_FLAGS for a in argv):
             global _built_before_hydra
@@ -485,7 +517,7 @@ def _main(argv: list[str]) -> None:
         fail(str(exc))
     import hydra
 
-    output.COMMAND = argv
+    output.COMMAND = command
     logging = [] if any(a.split("=")[0].lstrip("+") == "hydra/job_logging" for a in argv) \
         else [_NO_FILE_LOG]
     sys.argv = [sys.argv[0], *hydra_overrides(argv), *logging]

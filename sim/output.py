@@ -27,12 +27,13 @@ if TYPE_CHECKING:                  # the model is imported only to write a run
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
-PACKAGES = ("simpy", "numpy", "scipy", "pandas", "matplotlib", "hydra-core", "omegaconf",
-            "pyarrow", "pyyaml")
+PACKAGES = ("simpy", "numpy", "scipy", "pandas", "matplotlib", "hydra-core",
+            "hydra-joblib-launcher", "omegaconf", "pyarrow", "pyyaml")
 
 COMMAND: list[str] | None = None
 """The arguments as the user gave them (set by :mod:`sim.cli`, which hands Hydra a rewritten
-``sys.argv``); None: ``sys.argv[1:]``. ``run_info.json`` records them as the command."""
+``sys.argv``; in a launcher's worker process from the sweep's job, :func:`sim.sweep.job_env`);
+None: ``sys.argv[1:]``. ``run_info.json`` records them as the command."""
 
 LATEST = "latest"
 """Name of the link beside a run folder to the newest run of the same scenario and profile."""

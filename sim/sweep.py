@@ -7,7 +7,11 @@ What a sweep adds to Hydra's multirun:
 * every point is composed and built before the first one runs (:func:`check_points`), so a bad
   value in the last point stops the sweep in one line before anything is simulated;
 * the sweep's folder follows from the command (``multirun/<swept keys>-<hash>``), so the same
-  command again resumes it: finished points are skipped (:func:`finished`);
+  command again resumes it: finished points are skipped (:func:`finished`); so does
+  ``resume=DIR``, which reruns the sweep recorded in ``DIR/sweep.json`` (:func:`resume_arguments`);
+* points side by side (Hydra's joblib launcher, ``hydra/launcher=joblib``) share the cores: each
+  runs as many replication processes as :func:`point_workers` gives it; the command reaches the
+  launcher's worker processes with the job (:func:`job_env`);
 * at the end, :class:`SweepSummary` (a Hydra callback) writes ``sweep.csv`` (one row per point),
   a response-curve chart per key figure and ``sweep.html``.
 """
@@ -23,6 +27,8 @@ from typing import Any, Sequence
 from hydra.experimental.callback import Callback
 from omegaconf import OmegaConf
 
+from .schema import ConfigError
+
 POINT_KEY = "sweep_point"
 """Key of ``run_info.json`` holding the point's own overrides (``{key: value}``)."""
 
@@ -32,6 +38,19 @@ KEY_FIGURES = (("on_time_share", "Mandated talks held on time, all groups", "sha
                ("talks_held", "Talks held, all groups", "talks"),
                ("benefit_dkk", "Benefit payments to citizens", "DKK per year"))
 """The figures the response-curve charts show (``comparison.csv``'s ``figure`` ids)."""
+
+NOT_IN_FOLDER_NAME = ("workers",)
+"""Keys that do not change a point's results: left out of the sweep folder's hash (unless swept),
+so that a sweep started with one ``workers=`` is resumed with another."""
+
+COMMAND_ENV = "SIM_SWEEP_COMMAND"
+"""``hydra.job.env_set`` entry carrying the sweep's command to every point (:func:`job_env`)."""
+POINTS_ENV = "SIM_SWEEP_POINTS"
+"""``hydra.job.env_set`` entry carrying the sweep's number of points (:func:`job_env`)."""
+
+JOBLIB_LAUNCHER = "hydra_plugins.hydra_joblib_launcher."
+RAY_LAUNCHER = "hydra_plugins.hydra_ray_launcher."
+"""Module prefixes of the ``_target_`` of Hydra's joblib and Ray launchers."""
 
 
 # --------------------------------------------------------------------------- the points
@@ -96,8 +115,10 @@ OmegaConf.register_new_resolver("sim_point", _point_from_dirname, replace=True)
 
 def sweep_dir_name(overrides: Sequence[str], swept: Sequence[str]) -> str:
     """``multirun/<swept keys>-<hash of the command's overrides>``: the same command, the same
-    folder (so that running it again resumes it)."""
-    digest = hashlib.sha256("\n".join(sorted(overrides)).encode()).hexdigest()[:8]
+    folder (so that running it again resumes it). The launcher and its settings (``hydra...``
+    overrides, not among ``overrides``) and :data:`NOT_IN_FOLDER_NAME` do not count."""
+    named = [o for o in overrides if _key(o) not in NOT_IN_FOLDER_NAME or _key(o) in swept]
+    digest = hashlib.sha256("\n".join(sorted(named)).encode()).hexdigest()[:8]
     names = "+".join(short_names(list(swept)).values()) or "sweep"
     return f"multirun/{names}-{digest}"
 
@@ -119,7 +140,6 @@ def check_points(pts: Sequence[Sequence[str]]) -> None:
     """Compose and build every point before any runs: a ConfigError names the point."""
     from .cli import check_buildable
     from .configure import compose
-    from .schema import ConfigError
 
     swept = swept_keys(pts)
     for point in pts:
@@ -130,7 +150,191 @@ def check_points(pts: Sequence[Sequence[str]]) -> None:
             raise ConfigError(f"sweep point {name}: {exc}; nothing was run") from None
 
 
+# --------------------------------------------------------------------------- points side by side
+def _task_keys(hydra_config) -> set[str]:
+    return {_key(o) for o in hydra_config.overrides.task}
+
+
+def point_workers(hydra_config, n_points: int | None, cores: int) -> int | None:
+    """How many replication processes each point of a sweep is to run, so that the points
+    running side by side never keep more processes busy than there are ``cores``; None: the
+    point's own ``workers`` setting.
+
+    ``hydra_config`` is the point's Hydra configuration (``HydraConfig.get()``), ``n_points``
+    the sweep's number of points (None: not known, as many as there are cores).
+
+    * ``workers=`` given on the command line: None (it is respected).
+    * Hydra's joblib launcher runs P = min(K, points, cores) points at once, K its ``n_jobs``
+      counted as joblib counts it (-1, its default: every core; -2: all but one; null: 1);
+      each point gets max(1, cores // P).
+    * Hydra's Ray launcher places the points on Ray's CPUs itself: 1 each (None when
+      ``executor=`` is given, which decides where replications run).
+    * Any other launcher (Hydra's basic one runs the points one after another): None.
+    """
+    given = _task_keys(hydra_config)
+    if "workers" in given:
+        return None
+    target = str(hydra_config.launcher.get("_target_", ""))
+    if target.startswith(RAY_LAUNCHER):
+        return None if "executor" in given else 1
+    if not target.startswith(JOBLIB_LAUNCHER):
+        return None
+    cores = max(1, cores)
+    n_jobs = hydra_config.launcher.get("n_jobs", -1)
+    if n_jobs is None:
+        k = 1
+    else:
+        n_jobs = int(n_jobs)
+        k = max(cores + 1 + n_jobs, 1) if n_jobs < 0 else max(n_jobs, 1)
+    side_by_side = min(k, n_points or cores, cores)
+    return max(1, cores // side_by_side)
+
+
+def _encode(argv: Sequence[str]) -> str:
+    # unpadded URL-safe base64 of a JSON list: letters, digits, - and _ only, which Hydra's
+    # override grammar reads as a plain string (it starts with W, from '[', never a number)
+    return base64.urlsafe_b64encode(json.dumps(list(argv)).encode()).decode().rstrip("=")
+
+
+def _decode(text: str) -> list[str]:
+    return json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode())
+
+
+def job_env(command: Sequence[str], n_points: int) -> list[str]:
+    """The Hydra overrides that hand every point the sweep's command (as the user gave it, for
+    its ``run_info.json``) and number of points (for :func:`point_workers`) through
+    ``hydra.job.env_set``: it travels with each job's configuration, so it reaches the points
+    under any launcher, also in its worker processes, where :mod:`sim.cli` never read the
+    command line."""
+    return [f"++hydra.job.env_set.{COMMAND_ENV}={_encode(command)}",
+            f"++hydra.job.env_set.{POINTS_ENV}={int(n_points)}"]
+
+
+def sweep_command(hydra_config) -> list[str] | None:
+    """The sweep's command as :func:`job_env` handed it to a point, or None (not a sweep)."""
+    text = (hydra_config.job.get("env_set") or {}).get(COMMAND_ENV)
+    return _decode(str(text)) if text else None
+
+
+def sweep_size(hydra_config) -> int | None:
+    """The sweep's number of points as :func:`job_env` handed it to a point, or None."""
+    text = (hydra_config.job.get("env_set") or {}).get(POINTS_ENV)
+    return int(text) if text else None
+
+
 # --------------------------------------------------------------------------- resume
+RESUME_KEY = "resume"
+RESUME_MAY_CHANGE = ("workers", "progress")
+"""Settings ``resume=DIR`` may change from the recorded sweep's: they do not change results."""
+_RESUME_VALID = ("beside resume=DIR give only -m, workers=N, progress=true|false, "
+                 "hydra/launcher=NAME or hydra.launcher.KEY=VALUE")
+
+
+def _sweep_folders(near: Path) -> list[str]:
+    """Up to five sweep folders (holding ``sweep.json``) in ``near``, for an error message."""
+    try:
+        found = sorted(str(p.parent) for p in near.glob("*/sweep.json"))
+    except OSError:
+        found = []
+    return found[:5]
+
+
+def _where(value: str) -> str:
+    """What ``resume=`` could be given instead of ``value``: the sweep folder holding it (a
+    point's folder), or the sweep folders beside it (or in ``multirun/``)."""
+    folder = Path(value)
+    if value and (folder.parent / "sweep.json").is_file():
+        return f"the sweep's folder above it is resume={folder.parent}"
+    for near in dict.fromkeys([folder.parent, Path("multirun")]):
+        found = _sweep_folders(near) if near != Path(".") else []
+        if found:
+            return f"sweeps in {near}: {', '.join(found)}"
+    return "a sweep's folder is multirun/<swept keys>-<hash>, holding sweep.json"
+
+
+def resume_arguments(argv: Sequence[str]) -> list[str]:
+    """``argv`` with ``resume=DIR`` replaced by the sweep recorded in ``DIR/sweep.json``
+    (``-m`` and its overrides; ``hydra.sweep.dir=DIR`` where its folder would not follow from
+    them); ``argv`` itself without ``resume=``.
+
+    Beside it only ``-m``, the settings of :data:`RESUME_MAY_CHANGE`, the launcher's
+    (``hydra/launcher=``, ``hydra.launcher.*``) and overrides the sweep already has may be
+    given; anything else, a missing folder or one without a readable ``sweep.json`` is a
+    one-line ConfigError.
+    """
+    argv = list(argv)
+    given = [a for a in argv if a.split("=", 1)[0].lstrip("+") == RESUME_KEY]
+    if not given:
+        return argv
+    if len(given) > 1:
+        raise ConfigError(f"resume= is given {len(given)} times; give one sweep folder")
+    value = given[0].split("=", 1)[1]
+    folder = Path(value)
+    if not value:
+        raise ConfigError(f"resume= needs a sweep's folder (resume=DIR); {_where('')}")
+    if not folder.is_dir():
+        raise ConfigError(f"resume={value}: there is no folder {value}; {_where(value)}")
+    record = folder / "sweep.json"
+    if not record.is_file():
+        raise ConfigError(f"resume={value}: {value} holds no sweep.json (a sweep writes it when "
+                          f"it starts), so it is not a sweep's folder; {_where(value)}")
+    try:
+        recorded = json.loads(record.read_text(encoding="utf-8"))["overrides"]
+        if not isinstance(recorded, list) or not all(isinstance(o, str) for o in recorded):
+            raise ValueError("overrides is not a list of key=value")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"resume={value}: {record} cannot be read as a sweep's record ({exc}); "
+                          "give a folder a sweep wrote") from None
+    from .configure import MECHANISMS
+
+    # as the user typed them: the command line adds the ++ of a mechanism's key for Hydra
+    overrides = [o[2:] if o.startswith(f"++{MECHANISMS}.") else o for o in recorded]
+    by_key = {_key(o): i for i, o in enumerate(overrides)}
+    launcher = []
+    for arg in argv:
+        if arg in given or arg in ("-m", "--multirun"):
+            continue
+        key = _key(arg)
+        if arg.startswith("-"):
+            raise ConfigError(f"resume={value}: {arg} cannot be combined with resume=; "
+                              f"{_RESUME_VALID}")
+        if key == "hydra/launcher" or key.startswith("hydra.launcher."):
+            launcher.append(arg)
+        elif key in RESUME_MAY_CHANGE and "=" in arg:
+            if key in by_key:
+                overrides[by_key[key]] = arg
+            else:
+                overrides.append(arg)
+        elif key in by_key and overrides[by_key[key]].lstrip("+") == arg.lstrip("+"):
+            continue                    # the sweep's own setting again
+        else:
+            had = f"the sweep has {overrides[by_key[key]]}" if key in by_key else \
+                f"the sweep does not set {key}"
+            raise ConfigError(f"resume={value} resumes the sweep recorded in {record}; {arg} "
+                              f"contradicts it ({had}); {_RESUME_VALID}")
+    out = ["-m", *overrides, *launcher]
+    try:
+        pts = points(overrides)
+        recorded_swept = swept_keys(points(recorded))
+    except Exception as exc:            # Hydra's parser: a hand-edited record
+        raise ConfigError(f"resume={value}: the overrides in {record} cannot be read "
+                          f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}); "
+                          "give a folder a sweep wrote") from None
+    for key in set(recorded_swept) & set(RESUME_MAY_CHANGE):
+        if key in by_key and overrides[by_key[key]] != recorded[by_key[key]]:
+            raise ConfigError(f"resume={value} resumes the sweep recorded in {record}; "
+                              f"{overrides[by_key[key]]} contradicts it (the sweep's points "
+                              f"differ in {key}: {recorded[by_key[key]]}); give resume={value} "
+                              "alone or with the launcher's settings")
+    if Path(sweep_dir_name(overrides, swept_keys(pts))).resolve() != folder.resolve():
+        if any(c in value for c in ",'\"[]{}()=${} "):
+            raise ConfigError(f"resume={value}: Hydra would read the characters of this folder's "
+                              "name as syntax; rename it without , ' \" [ ] { } ( ) = $ "
+                              "or spaces")
+        out.append(f"hydra.sweep.dir={value}")
+    return out
+
+
 def finished(run_dir: Path, own: dict[str, str]) -> bool:
     """Whether ``run_dir`` holds a finished run of the same point (its ``run_info.json`` is
     written last and names the same overrides)."""
