@@ -407,7 +407,7 @@ def _sweep_settings(argv: list[str]) -> list[str]:
     """For a ``-m`` sweep: check every point (one bad value: one line, nothing run) and return
     the Hydra overrides that name its folders (:func:`sim.sweep.hydra_settings`) and hand each
     point the command ``argv`` and the number of points (:func:`sim.sweep.job_env`)."""
-    from .sweep import check_points, hydra_settings, job_env, points
+    from .sweep import check_points, hydra_settings, job_env, launcher_settings, points
 
     if not any(a in ("-m", "--multirun") for a in argv):
         return []
@@ -421,7 +421,8 @@ def _sweep_settings(argv: list[str]) -> list[str]:
     given = {o.split("=", 1)[0].lstrip("+"): o for o in overrides if o.lstrip("+").startswith("hydra")}
     pts = points(task)
     check_points(pts)
-    settings = [*hydra_settings(task, pts, given), *job_env(argv, len(pts))]
+    settings = [*hydra_settings(task, pts, given), *job_env(argv, len(pts)),
+                *launcher_settings(overrides)]
     global _sweep_dir
     folder = next((o.split("=", 1)[1] for o in [*settings, *given.values()]
                    if o.lstrip("+").startswith("hydra.sweep.dir=")), "")

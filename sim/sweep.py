@@ -190,6 +190,30 @@ def point_workers(hydra_config, n_points: int | None, cores: int) -> int | None:
     return max(1, cores // side_by_side)
 
 
+def launcher_settings(overrides: Sequence[str]) -> list[str]:
+    """Hydra overrides the chosen launcher needs, and a one-line error if it is not installed.
+
+    ``hydra/launcher=ray`` needs the ``cluster`` extra. Hydra's Ray launcher asks Ray for a small
+    object store of the run's own, which Ray refuses when it connects to a running cluster
+    (``hydra.launcher.ray.init.address``, or ``RAY_ADDRESS``): then the request is left out.
+    """
+    import importlib.util
+    import os
+
+    values = {o.split("=", 1)[0].lstrip("+"): o.split("=", 1)[1] for o in overrides if "=" in o}
+    if values.get("hydra/launcher") != "ray":
+        return []
+    if importlib.util.find_spec("hydra_plugins.hydra_ray_launcher") is None \
+            or importlib.util.find_spec("ray") is None:
+        raise ConfigError("hydra/launcher=ray needs Ray and Hydra's Ray launcher, which are not "
+                          "installed: pip install -e '.[cluster]' (or hydra/launcher=joblib to "
+                          "run the points side by side on this machine)")
+    address = values.get("hydra.launcher.ray.init.address", os.environ.get("RAY_ADDRESS"))
+    if address in (None, "", "null") or "hydra.launcher.ray.init.object_store_memory" in values:
+        return []
+    return ["+hydra.launcher.ray.init.object_store_memory=null"]
+
+
 def _encode(argv: Sequence[str]) -> str:
     # unpadded URL-safe base64 of a JSON list: letters, digits, - and _ only, which Hydra's
     # override grammar reads as a plain string (it starts with W, from '[', never a number)

@@ -124,7 +124,7 @@ def test_a_sweeps_points_on_the_ray_launcher_give_the_table_run_here(cluster, tm
     here = _sweep(tmp_path, "here", [])
     there = _sweep(tmp_path, "there", ["hydra/launcher=ray",
                                        f"hydra.launcher.ray.init.address={cluster}"])
-    assert [r["pending_information_share"] for r in there] == ["0.1", "0.5"]
+    assert [r["mechanisms.postponement.pending_information_share"] for r in there] == ["0.1", "0.5"]
     assert there == here
     for point in (tmp_path / "there").glob("*_pending_information_share=*"):
         assert (point / "report.html").is_file()    # written where the point ran: here
@@ -156,3 +156,26 @@ def test_rays_runtime_environment_is_passed_on_as_given_but_a_misspelt_ray_key_i
     with pytest.raises(ConfigError) as err:
         compose(["ray.adress=auto"])
     assert "unknown key 'ray.adress' (did you mean 'address'?)" in str(err.value)
+
+
+def test_the_ray_launcher_connecting_to_a_cluster_leaves_out_its_own_object_store(monkeypatch):
+    from sim.sweep import launcher_settings
+
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    assert launcher_settings(["hydra/launcher=joblib", "seed=1"]) == []
+    assert launcher_settings(["hydra/launcher=ray"]) == []        # a Ray instance of its own
+    assert launcher_settings(["hydra/launcher=ray", "hydra.launcher.ray.init.address=auto"]) \
+        == ["+hydra.launcher.ray.init.object_store_memory=null"]
+
+
+def test_the_ray_launcher_without_ray_installed_says_how_to_install_it(monkeypatch):
+    import importlib.util
+
+    from sim.sweep import launcher_settings
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name.startswith("ray") else real(name, *a))
+    with pytest.raises(ConfigError) as err:
+        launcher_settings(["hydra/launcher=ray"])
+    assert "pip install -e '.[cluster]'" in str(err.value)
