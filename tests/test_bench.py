@@ -106,6 +106,7 @@ def test_the_national_year_counts_its_fastest_run_and_highest_memory():
     assert best["runs"] == 2
 
 
+@pytest.mark.slow
 def test_the_table_shows_every_national_run(tmp_path):
     out = tmp_path / "results.json"
     assert bench.main(["--quick", "--out", str(out), "--sweep-runs", "1"]) == 0
@@ -126,6 +127,7 @@ def test_the_table_shows_every_national_run(tmp_path):
     assert "5, 60.2 ± 1.5 FTE" in table
 
 
+@pytest.mark.slow
 def test_the_national_comparison_is_timed_as_a_user_runs_it():
     comp = bench.national_comparison("a1_flex", jobcenter="national_sample", overrides=[
         "horizon_days=30", "warmup_days=0", "replications=2"])

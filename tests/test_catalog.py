@@ -100,6 +100,7 @@ def run(scenario_dir, tmp_path_factory):
 
 
 # --------------------------------------------------------------------------- resuming
+@pytest.mark.slow
 def test_an_interrupted_catalog_keeps_what_finished_and_resumes_without_rerunning_it(run):
     out, (first, second, third) = run
     assert first["code"] == 130
@@ -386,6 +387,7 @@ def test_a_stale_lock_of_an_ended_process_is_taken_over(run, tmp_path):
     assert "(0 run now)" in stdout and not (copy / catalog.LOCK).exists()
 
 
+@pytest.mark.slow
 def test_code_that_changes_while_the_catalog_runs_stops_it_and_keeps_what_finished(
         run, tmp_path, monkeypatch):
     out, _ = run
@@ -425,7 +427,7 @@ def test_the_default_folder_is_stable_and_tied_to_the_settings():
 def test_the_catalog_is_every_proposal_and_no_check_of_the_model():
     entries = catalog.catalog()
     assert "baseline" not in entries and "baseline_copy" not in entries
-    assert "meetings_fortnightly" not in entries
+    assert "meetings_fortnightly" not in entries and "talk_cadence" not in entries
     assert entries["qb14_all"] == "QB14" and entries["cph_k_kasse"] == "CPH"
     assert entries["da_free_choice"] == "DA22" and entries["vive_health_wait"] == "VIVE20"
     names = list(entries)
@@ -433,7 +435,8 @@ def test_the_catalog_is_every_proposal_and_no_check_of_the_model():
     composite = [catalog.is_composite(n) for n in qb14]
     assert composite == sorted(composite)              # after the proposals they compose
     assert set(configure.load_scenario("qb14_all")["compose"]) <= set(qb14)
-    assert len(names) == len(configure.scenarios()) - 3
+    assert len(names) == len(configure.scenarios()) - len(catalog.NOT_IN_CATALOG)
+    assert set(catalog.NOT_IN_CATALOG) <= set(configure.scenarios())
 
 
 def test_help_is_short(capsys):
@@ -444,6 +447,7 @@ def test_help_is_short(capsys):
 
 
 # --------------------------------------------------------------------------- Ctrl-C
+@pytest.mark.slow
 def test_ctrl_c_in_a_real_process_keeps_the_finished_scenario_and_removes_the_running_one(
         tmp_path):
     out = tmp_path / "catalog"
@@ -478,6 +482,7 @@ def test_ctrl_c_in_a_real_process_keeps_the_finished_scenario_and_removes_the_ru
     assert seconds < 20
 
 
+@pytest.mark.slow
 def test_a_national_catalog_row_is_the_national_comparison(tmp_path):
     """At national scale each row is Denmark's paired comparison (docs/national.md)."""
     quick = ["jobcenter=national_sample", "horizon_days=30", "warmup_days=0", "replications=2",

@@ -65,6 +65,7 @@ def _postponement(title: str, **settings) -> dict:
 
 
 # --------------------------------------------------------------------------- merging
+@pytest.mark.slow
 def test_qb14_all_holds_every_components_mechanism_as_its_own_file_sets_it():
     cfg, description = compose(["scenario=qb14_all", "jobcenter=small"])
     users: dict[str, int] = {}
@@ -210,6 +211,7 @@ def test_list_and_help_show_the_composite_with_its_title(tmp_path):
 
 
 # --------------------------------------------------------------------------- components' configs
+@pytest.mark.slow
 def test_a_mechanism_override_reaches_only_the_components_that_switch_it_on():
     overrides = ["scenario=qb14_all", *QUICK, "mechanisms.postponement.max_days=7"]
     kept, ignored = split_component_overrides(overrides, "c2_shared_caseload")
@@ -225,6 +227,7 @@ def test_a_mechanism_override_reaches_only_the_components_that_switch_it_on():
     assert all(c.horizon_days == 60 and c.jobcenter.name == "small" for c, _ in configs)
 
 
+@pytest.mark.slow
 def test_inside_hydra_the_components_are_composed_as_on_their_own():
     # the CLI composes the components from the configuration Hydra made for the composite
     from hydra import compose as hydra_compose, initialize_config_dir
@@ -430,6 +433,7 @@ def test_a_report_without_overlap_has_no_section_and_no_stale_file(written, qb14
         encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_python_m_sim_runs_the_composite_its_components_and_writes_the_overlap(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), CACHE_ENV: str(tmp_path / "cache")}
     run_dir = tmp_path / "run"

@@ -21,6 +21,8 @@ from sim.national import members, size_class
 from sim.national_output import size_class_table
 from sim.national_record import class_records
 
+pytestmark = pytest.mark.slow     # national scale: the separate step of .ci/run (pytest -m slow)
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 QUICK = ["jobcenter=national_sample", "horizon_days=60", "warmup_days=0", "replications=2",
          "event_log=false", "progress=false"]

@@ -282,6 +282,7 @@ def parallel(tmp_path_factory):
             "again": again, "folder": folder}
 
 
+@pytest.mark.slow
 def test_ctrl_c_ends_a_parallel_sweep_in_one_line_keeping_only_finished_points(parallel):
     assert parallel["code"] == 130
     lines = parallel["stderr"].strip().splitlines()
@@ -290,6 +291,7 @@ def test_ctrl_c_ends_a_parallel_sweep_in_one_line_keeping_only_finished_points(p
     assert parallel["kept"] and parallel["left"] == parallel["kept"]   # no unfinished folder
 
 
+@pytest.mark.slow
 def test_the_same_command_resumes_an_interrupted_parallel_sweep(parallel):
     again = parallel["again"]
     assert again.returncode == 0, again.stderr[-2000:]
@@ -306,6 +308,7 @@ def test_a_parallel_sweep_gives_the_serial_sweeps_results_in_a_folder_of_the_sam
                                   pd.read_csv(serial / "sweep.csv"))
 
 
+@pytest.mark.slow
 def test_each_parallel_point_records_the_command_and_shares_the_cores(parallel):
     from sim.sweep import point_workers
 
