@@ -67,6 +67,7 @@ def test_judge_compares_against_targets():
     assert bench.judge("sweep_speedup", 1.0, applicable=False)["met"] is None
 
 
+@pytest.mark.slow
 def test_quick_main_writes_complete_json(tmp_path, capsys):
     out = tmp_path / "sub" / "results.json"
     assert bench.main(["--quick", "--out", str(out), "--sweep-runs", "2"]) == 0

@@ -131,6 +131,7 @@ def test_every_scenario_folder_is_a_complete_run_folder_of_the_single_run(run):
 
 
 # --------------------------------------------------------------------------- the figures
+@pytest.mark.slow
 def test_the_tables_figures_equal_the_single_runs_with_the_same_seeds(run, scenario_dir):
     out, passes = run
     table = passes[-1]["csv"].set_index("scenario")
@@ -155,6 +156,7 @@ def test_the_tables_figures_equal_the_single_runs_with_the_same_seeds(run, scena
         assert row["replications"] == exp.replications == 2
 
 
+@pytest.mark.slow
 def test_a_row_equals_the_front_doors_comparison_csv(run, tmp_path):
     out, passes = run
     run_dir = tmp_path / "single"
@@ -196,6 +198,7 @@ def test_the_overlap_waits_for_its_components_and_says_which(run):
     assert "c2_shared_caseload, e3_letters, qb14_trio have not finished yet" in section
 
 
+@pytest.mark.slow
 def test_the_overlap_equals_the_composites_own_run(run, scenario_dir):
     from sim.overlap import compose_components, load_overlap, run_overlap
 

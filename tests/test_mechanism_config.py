@@ -218,6 +218,7 @@ def test_the_report_lists_the_overrides_applied_to_the_scenario_only(written_exp
     assert f"{sentence} <code>{SHARE}</code>" in html
 
 
+@pytest.mark.slow
 def test_a_sweep_over_a_mechanism_key_runs_each_value(tmp_path):
     proc = _run_cli(["-m", "scenario=a1_flex", "mechanisms.postponement.max_days=7,14",
                      "replications=1", "horizon_days=60", "warmup_days=0", "event_log=false",

@@ -231,6 +231,7 @@ def test_ctrl_c_marks_a_run_folder_that_held_files_before(tmp_path):
 
 
 # --------------------------------------------------------------------------- latest
+@pytest.mark.slow
 def test_a_run_points_latest_at_its_folder_and_sim_compare_accepts_it(tmp_path):
     env = _env(tmp_path)
     proc = _sim(["scenario=a1_flex", *SHORT_RUN], tmp_path, env)

@@ -301,6 +301,7 @@ def _sweep_expectations(sweep_dir: Path) -> tuple[list[str], list[str]]:
     return list(table["point"]), [t for f, t, _ in KEY_FIGURES if f in table]
 
 
+@pytest.mark.slow
 def test_sweep_page_loads_in_chromium_with_every_chart_and_a_row_per_point(browser, sweep_dir):
     points, titles = _sweep_expectations(sweep_dir)
     assert points == [f"{i}_pending_information_share={v}" for i, v in enumerate(SWEEP_VALUES)]
@@ -309,6 +310,7 @@ def test_sweep_page_loads_in_chromium_with_every_chart_and_a_row_per_point(brows
                               "pending_information_share", titles)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["unreadable", "cut short"])
 def test_the_sweep_page_check_catches_one_broken_chart(browser, sweep_dir, tmp_path, damage):
     # the negative control: the real page with one chart's data spoiled must fail the check,

@@ -88,6 +88,7 @@ def test_the_same_command_again_skips_every_finished_point(sweep):
     assert len(list((cwd / "multirun").iterdir())) == 1
 
 
+@pytest.mark.slow
 def test_an_unfinished_point_is_run_again_from_a_clean_folder(sweep, tmp_path):
     cwd, folder, _ = sweep
     point = folder / "2_pending_information_share=0.5"
@@ -109,13 +110,17 @@ def test_a_bad_value_in_the_last_point_stops_the_sweep_before_anything_runs(tmp_
     assert not (tmp_path / "multirun").exists()
 
 
+@pytest.mark.slow
 def test_ctrl_c_ends_a_sweep_in_one_line_keeping_only_finished_points(tmp_path):
     import signal
     import time
 
     env = {**os.environ, "SIM_BASELINE_CACHE": str(tmp_path / "cache")}
+    # SIGINT as the terminal has it, also when the tests run as a background job (which
+    # ignores it, and an ignored SIGINT is inherited: Python then raises no KeyboardInterrupt)
     proc = subprocess.Popen([sys.executable, "-m", "sim", *SWEEP], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 300
     while time.time() < deadline and not list(tmp_path.glob("multirun/*/1_*/.hydra")):
         time.sleep(0.2)
@@ -261,7 +266,8 @@ def parallel(tmp_path_factory):
     env = {**os.environ, "SIM_BASELINE_CACHE": str(cwd / "cache")}
     proc = subprocess.Popen([sys.executable, "-m", "sim", *JOBLIB_SWEEP], cwd=cwd, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True,   # SIGINT as in a terminal (see above)
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline, done = time.time() + 400, []
     while time.time() < deadline and proc.poll() is None:
         done = [f for f in cwd.glob("multirun/*") if _finished_points(f)]
@@ -300,6 +306,7 @@ def test_the_same_command_resumes_an_interrupted_parallel_sweep(parallel):
         f"{i}_pending_information_share={v}" for i, v in enumerate(("0.1", "0.3", "0.5"))]
 
 
+@pytest.mark.slow
 def test_a_parallel_sweep_gives_the_serial_sweeps_results_in_a_folder_of_the_same_name(
         parallel, sweep):
     _, serial, _ = sweep
@@ -324,6 +331,7 @@ def test_each_parallel_point_records_the_command_and_shares_the_cores(parallel):
 
 
 # --------------------------------------------------------------------------- resume=DIR
+@pytest.mark.slow
 def test_resume_runs_the_sweep_recorded_in_its_folder_skipping_finished_points(sweep):
     cwd, folder, _ = sweep
     before = {p.name: (p / "metrics.json").stat().st_mtime_ns
