@@ -161,7 +161,13 @@ def test_rays_runtime_environment_is_passed_on_as_given_but_a_misspelt_ray_key_i
 def test_the_ray_launcher_connecting_to_a_cluster_leaves_out_its_own_object_store(monkeypatch):
     from sim.sweep import launcher_settings
 
+    import importlib.util
+
     monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    real = importlib.util.find_spec             # as if the cluster extra were installed
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: object() if name.startswith(("ray", "hydra_plugins"))
+                        else real(name, *a))
     assert launcher_settings(["hydra/launcher=joblib", "seed=1"]) == []
     assert launcher_settings(["hydra/launcher=ray"]) == []        # a Ray instance of its own
     assert launcher_settings(["hydra/launcher=ray", "hydra.launcher.ray.init.address=auto"]) \
