@@ -18,8 +18,11 @@ back; a task writes no files.
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 MAX_LOCAL_WORKERS = 8
 """``workers=0`` with ``executor=local``: one process per core, at most this many."""
@@ -44,15 +47,43 @@ def make_pool(cfg, n_workers: int):
         return RayPool(cfg)
     if n_workers <= 1:
         return None
-    return ProcessPoolExecutor(max_workers=n_workers, initializer=ignore_interrupt)
+    pool = ProcessPoolExecutor(max_workers=n_workers, initializer=ignore_interrupt)
+    with interrupt_held_back():
+        pool.submit(int).result()       # start the workers now, with Ctrl-C held back
+    return pool
 
 
 def ignore_interrupt() -> None:
     """Worker initializer: Ctrl-C reaches the whole process group; the main process alone
     handles it (:func:`stop`), so workers print no tracebacks of their own."""
-    import signal
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextmanager
+def interrupt_held_back() -> Iterator[None]:
+    """Run the block with Ctrl-C held back, and raise it (KeyboardInterrupt) after the block.
+
+    A process pool forks its workers on its first task. A Ctrl-C that arrives while the parent
+    runs the logging module's at-fork hook is reported as "Exception ignored" and dropped, so
+    the run went on as if no key had been pressed; one that reaches a worker before its
+    initializer ignores Ctrl-C prints the worker's traceback. Forking inside this block avoids
+    both: the parent notes the key and raises it after the block, and a new worker only notes
+    it. Outside the main thread, or where Ctrl-C is ignored, the block runs unchanged."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if not callable(previous):          # SIG_IGN (a background run) or SIG_DFL
+        yield
+        return
+    pressed: list[int] = []
+    signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pressed:
+        previous(signal.SIGINT, None)
 
 
 def stop(pool) -> None:
