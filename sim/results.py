@@ -152,6 +152,7 @@ def headline(result: RunResult) -> dict:
             "required_utilisation": ((worked - sum(p.day_elastic[w:])) / bookable
                                      if bookable else None),
             "direct_contact_share": (c.direct_by_pool.get(name, 0.0) / avail) if avail else None,
+            **desk_waits(p, w, cfg.horizon_days),
         }
     available = {st: c.available_minutes.get(st, 0.0) / 60.0 for st in staff_types}
     required = {st: 0.0 for st in staff_types}
@@ -235,6 +236,30 @@ NON_BOOKABLE_LINE = {              # the QB14 line (section 2) of each non-booka
 TIME_BUDGET_LINES = ("direct_contact", "indirect_casework", "admin_around_casework",
                      "general_administration", "meetings_training_breaks", "unused_capacity")
 """QB14's five lines of available time (section 2), and the model's unused capacity."""
+
+
+def desk_waits(pool, warmup_days: int, horizon_days: int) -> dict[str, float | None]:
+    """How long a pool's work waits, over the measured period (after the warm-up).
+
+    ``desk_wait_days``: the mean wait (calendar days) of the desk tasks that arrived in the
+    measured period, from arrival to the start of their handling; tasks still waiting at the end
+    count until the end (None: no desk tasks arrived). ``work_waiting_days``: the pool's
+    required work still waiting at the end (queued desk tasks, background work such as booking
+    and letters, work handed in, call-backs; minutes) divided by the required work it did per
+    calendar day: how many days of its own pace the pool is behind (0: nothing left waiting).
+    """
+    span = horizon_days - warmup_days
+    stats = pool.desk_queue.queue_statistics(warmup_days, horizon_days) if span > 0 else None
+    waiting = (sum(task.remaining for queue in pool.desk_queue.queue for task in queue
+                   if not task.cancelled)
+               + sum(pool.background) + sum(pool.handed_in.values()) + sum(pool.callbacks))
+    required = sum(pool.day_worked[warmup_days:]) - sum(pool.day_elastic[warmup_days:])
+    per_day = required / span if span > 0 else 0.0
+    return {
+        "desk_wait_days": stats["mean_wait"] if stats and stats["arrivals"] else None,
+        "work_waiting_days": (waiting / per_day if per_day > 0
+                              else (0.0 if waiting <= 1e-9 else None)),
+    }
 
 
 def practice_values(cfg) -> dict:
