@@ -164,3 +164,57 @@ def test_a_pool_of_nobody_misses_its_desk_target():
     figures = measure(cfg, {"admin_staff": 0}, [record], PlanSettings(),
                       built_pools_of(cfg))
     assert not figures["admin_staff"].met
+
+
+def test_a_country_is_planned_jobcenter_by_jobcenter_and_added_up_by_weight(tmp_path, capsys):
+    """Two small jobcenters (drawn practice, each standing for 41 of the 82) are planned on
+    their own; the country's head counts are their weighted sums."""
+    only_small = [f"jobcenter.members.{m}=0" for m in ("copenhagen", "aarhus", "odense",
+                                                        "aalborg", "large", "medium")]
+    folder = tmp_path / "country"
+    code, out, err = run_plan(["jobcenter=national_sample", *only_small, *QUICK[1:],
+                               "plan.pools=[adp]", f"plan.out={folder}"], capsys)
+    assert code == 0, err
+    table = pd.read_csv(folder / "plan.csv")
+    members = table[table["jobcenter"] != "country"]
+    assert sorted(set(members["jobcenter"])) and set(members["weight"]) == {41.0}
+    country = table[table["jobcenter"] == "country"].set_index("pool")
+    for column in ("today", "needed"):
+        weighted = (members[column] * members["weight"]).groupby(members["pool"]).sum()
+        assert country[column].to_dict() == pytest.approx(weighted.to_dict())
+    assert "The country needs" in (folder / "plan.md").read_text(encoding="utf-8")
+    assert len(list(folder.glob("plan_curves_*.png"))) == 2
+    # the head counts are those the model builds: a drawn centre's fitted staff
+    info = json.loads((folder / "run_info.json").read_text(encoding="utf-8"))
+    assert all(side["today"]["adp"] > 0 for side in info["sides"])
+
+
+def test_ctrl_c_ends_a_plan_with_one_line_and_exit_130_keeping_the_finished_replications(
+        tmp_path):
+    import os
+    import signal
+
+    folder = tmp_path / "plan"
+    env = dict(os.environ, SIM_BASELINE_CACHE=str(tmp_path / "cache"))
+    proc = subprocess.Popen([sys.executable, "-m", "sim.plan", *QUICK, "plan.pools=[adp]",
+                             f"plan.out={folder}"], cwd=PROJECT_ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        for line in proc.stderr:
+            if line.startswith("plan (baseline): run 1"):
+                break
+        else:
+            pytest.fail("the plan ended before its first run: " + proc.stdout.read())
+        os.killpg(proc.pid, signal.SIGINT)            # as a terminal's Ctrl-C does
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    lines = [ln for ln in err.strip().splitlines() if not ln.startswith("plan (")]
+    assert len(lines) == 1 and lines[0].startswith("interrupted: "), err
+    assert "Traceback" not in err
+    assert not folder.exists()
+    assert len(list((tmp_path / "cache").rglob("rep_*.json"))) >= 3    # run 1's replications

@@ -6,6 +6,7 @@ import json
 import platform
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -13,7 +14,7 @@ import yaml
 
 from ..schema import ConfigError
 from . import report
-from .evaluate import Evaluator, staff_type, today
+from .evaluate import Evaluator, as_built_staff, staff_type, today
 from .search import ceiling, least_staff
 from .targets import FIELDS, PlanSettings, check_pools, impossible_targets, split_arguments
 
@@ -98,7 +99,8 @@ def plan_side(cfg, description: dict, settings: PlanSettings, workers: int, cach
     interrupted = False
     try:
         def judge(staffing, stage):
-            verdicts = evaluator.judge({**fixed, **staffing}, stage)
+            full = {**fixed, **staffing}
+            verdicts = evaluator.judge({p: full[p] for p in now}, stage)
             return {p: verdicts[p] for p in staffing}
 
         result = least_staff({p: now[p] for p in planned}, judge, settings.max_runs,
@@ -128,6 +130,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
+@dataclass
+class Job:
+    """One plan to search: a side (the baseline or the scenario) of one jobcenter, with its
+    weight in the country (1 for a single jobcenter)."""
+
+    side: str
+    member: str
+    weight: float
+    cfg: object
+    description: dict
+
+
+def jobs_of(cfg, description: dict, side: str) -> list[Job]:
+    """The plans one side needs: its jobcenter, or each member a composite profile simulates
+    (:func:`sim.national.members`, replication 0: with ``simulate_per_member`` one per profile,
+    weighted by its count)."""
+    if not cfg.jobcenter.is_composite:
+        return [Job(side, cfg.jobcenter.name, 1.0, as_built_staff(cfg), description)]
+    from ..national import members
+
+    return [Job(side, f"{m.profile} {m.index}", m.weight, as_built_staff(m.cfg), description)
+            for m in members(cfg, 0)]
+
+
 def _main(argv: list[str]) -> int:
     from ..executors import worker_count
     from ..experiment import check_cache_dir, compose_comparison, default_cache_dir, is_baseline
@@ -139,16 +165,13 @@ def _main(argv: list[str]) -> int:
                 raise ConfigError(f"unknown option '{a}' (python -m sim.plan --help)")
         settings, rest = split_arguments(argv)
         cfg, desc, base_cfg, base_desc = compose_comparison(rest)
-        if cfg.jobcenter.is_composite:
-            raise ConfigError(f"'jobcenter' = {cfg.jobcenter.name!r} is a composite profile; "
-                              "python -m sim.plan plans one jobcenter at a time (valid: small, "
-                              "medium, large, copenhagen, aarhus, odense, aalborg)")
-        sides = [(base_cfg, base_desc, "plan (baseline): ")]
+        jobs = jobs_of(base_cfg, base_desc, "baseline")
         if not is_baseline(cfg):
-            sides.append((cfg, desc, f"plan ({cfg.scenario}): "))
-        for c, _, _ in sides:
-            check_pools(settings, list(today(c)))
-            why = impossible_targets(settings, c)
+            jobs += jobs_of(cfg, desc, cfg.scenario)
+        composite = cfg.jobcenter.is_composite
+        for job in jobs:
+            check_pools(settings, list(today(job.cfg)))
+            why = impossible_targets(settings, job.cfg)
             if why:
                 raise ConfigError(why)
         check_cache_dir()
@@ -160,19 +183,26 @@ def _main(argv: list[str]) -> int:
         return _error(str(exc))
     workers = worker_count(cfg)
     t0 = time.perf_counter()
-    outcomes = []
-    for c, d, label in sides:
-        outcome = plan_side(c, d, settings, workers, default_cache_dir(), label)
+    done: list[tuple[Job, report.PlanOutcome]] = []
+    for job in jobs:
+        where = job.side + (f", {job.member}" if composite else "")
+        outcome = plan_side(job.cfg, job.description, settings, workers, default_cache_dir(),
+                            f"plan ({where}): ")
         if outcome.result.status == "impossible":
-            return _error(impossible_words(outcome.runs, outcome.result, settings,
-                                           "" if len(sides) == 1 else f"{c.scenario}: "))
-        outcomes.append(outcome)
-    from ..output import git_revision, package_versions
+            prefix = "" if where == "baseline" else f"{where}: "
+            return _error(impossible_words(outcome.runs, outcome.result, settings, prefix))
+        done.append((job, outcome))
+    from ..output import atomic_write_text, git_revision, package_versions
 
     command = " ".join(["python -m sim.plan", *argv])
-    files = report.write_plan(folder, outcomes, settings, cfg.jobcenter.name, command)
-    from ..output import atomic_write_text
+    if composite:
+        from .national import write_national_plan
 
+        files = write_national_plan(folder, [(j.side, j.member, j.weight, o) for j, o in done],
+                                    settings, cfg.jobcenter.name, command)
+    else:
+        files = report.write_plan(folder, [o for _, o in done], settings, cfg.jobcenter.name,
+                                  command)
     atomic_write_text(folder / "resolved_config.yaml",
                       yaml.safe_dump(dataclasses.asdict(cfg), sort_keys=False,
                                      allow_unicode=True))
@@ -182,14 +212,20 @@ def _main(argv: list[str]) -> int:
         "git_revision": git_revision(), "packages": package_versions(),
         "platform": platform.platform(), "workers": workers,
         "wall_seconds": round(time.perf_counter() - t0, 1),
-        "sides": [{"scenario": o.scenario, "status": o.result.status, "runs": o.result.runs,
-                   "today": o.today, "plan": o.plan, "seconds": round(o.seconds, 1)}
-                  for o in outcomes],
+        "sides": [{"scenario": o.scenario, "jobcenter": j.member, "weight": j.weight,
+                   "status": o.result.status, "runs": o.result.runs, "today": o.today,
+                   "plan": o.plan, "seconds": round(o.seconds, 1)} for j, o in done],
     }, indent=2, default=str))
-    for o in outcomes:
-        print(f"{o.title}: {report.status_words(o, settings)}")
-        for line in report.table_lines(o):
+    if composite:
+        from .national import national_lines
+
+        for line in national_lines([(j.side, j.member, j.weight, o) for j, o in done]):
             print(line)
-        print(report.totals_sentence(o))
+    else:
+        for _, o in done:
+            print(f"{o.title}: {report.status_words(o, settings)}")
+            for line in report.table_lines(o):
+                print(line)
+            print(report.totals_sentence(o))
     print(f"plan written to {folder}: " + ", ".join(p.name for p in files))
     return EXIT_OK

@@ -34,6 +34,24 @@ def today(cfg: SimConfig) -> dict[str, int]:
     return {p: n for p, n in heads.items() if n > 0}
 
 
+def as_built_staff(cfg: SimConfig) -> SimConfig:
+    """``cfg`` with the head counts the model builds, so that a plan speaks of real heads.
+
+    A centre with drawn practice has its staff fitted to its workload when the model is built
+    (:func:`sim.practice.staffed`). Here that is done once, and the centre is marked as no longer
+    to be fitted, so that the model builds exactly the head counts the plan sets (the
+    simulation is the same: only the moment of the fitting moves)."""
+    from .. import practice
+
+    centre = practice.resolve(cfg)
+    if not centre.drawn:
+        return cfg
+    cfg = dataclasses.replace(cfg, jobcenter=dataclasses.replace(cfg.jobcenter, practice=centre))
+    cfg = practice.staffed(cfg, centre)
+    return dataclasses.replace(cfg, jobcenter=dataclasses.replace(
+        cfg.jobcenter, practice=dataclasses.replace(centre, drawn=False)))
+
+
 def with_staffing(cfg: SimConfig, staffing: dict[str, int]) -> SimConfig:
     """``cfg`` with the head counts of ``staffing`` (other pools as they are)."""
     jc = cfg.jobcenter
@@ -238,13 +256,14 @@ class Evaluator:
         if self.pool is None:
             for i in todo:
                 recs[i] = simulate_record(cfg, i)
+                if cache is not None:
+                    cache.save(recs[i])
         else:
             futures = {i: self.pool.submit(simulate_record, cfg, i) for i in todo}
             for i, fut in futures.items():
                 recs[i] = fut.result()
-        if cache is not None:
-            for i in todo:
-                cache.save(recs[i])
+                if cache is not None:          # kept at once: a Ctrl-C loses no finished one
+                    cache.save(recs[i])
         return recs, reused
 
     def evaluate(self, staffing: dict[str, int], stage: str = "") -> Run:

@@ -217,58 +217,89 @@ def build_markdown(outcomes: Sequence[PlanOutcome], settings: PlanSettings, jobc
         lines.append("")
     lines += [f"![Service against staff]({CURVES})", "",
               "Each point of the curves is one staffing the search simulated (the other pools "
-              "at that run's head counts); the dashed line is the target, the dotted line the plan.", ""]
+              "at that run's head counts), the line the mean at each head count; dashed: the "
+              "targets, dotted: the plan.", ""]
     return "\n".join(lines)
 
 
+ZOOM = 1.6
+"""The curves show head counts up to this many times the larger of today's and the plan's (the
+search's "enough staff" run, far to the right, would squeeze the rest)."""
+
+
+def _points(runs: Sequence[Run], pool: str, which: str) -> list[tuple[int, float]]:
+    """(heads, value) of pool ``pool`` over ``runs``: ``on_time``, the lowest group's lower
+    bound (a share), or ``desk_wait``, the upper bound (days)."""
+    pts = []
+    for run in runs:
+        f = run.pools.get(pool)
+        if f is None:
+            continue
+        if which == "on_time":
+            bounds = [x.bound for x in f.on_time.values() if x.bound is not None]
+            if bounds:
+                pts.append((f.heads, 100 * min(bounds)))
+        elif f.desk_wait is not None and f.desk_wait.bound is not None:
+            pts.append((f.heads, f.desk_wait.bound))
+    return pts
+
+
+def _curve(ax, pts, color: str, label: str, marker: str) -> None:
+    """The points, and a line through the mean at each head count."""
+    if not pts:
+        return
+    xs, ys = zip(*pts)
+    ax.scatter(xs, ys, s=14, color=color, marker=marker, alpha=0.6)
+    by = {}
+    for x, y in pts:
+        by.setdefault(x, []).append(y)
+    line = sorted((x, sum(v) / len(v)) for x, v in by.items())
+    ax.plot([x for x, _ in line], [y for _, y in line], color=color, linewidth=1, label=label)
+
+
 def plot_curves(outcomes: Sequence[PlanOutcome], settings: PlanSettings, path: Path) -> bool:
-    """Each planned pool's on-time share (caseworker pools) or desk wait (other pools) against
-    its head count, over the runs of the search; False when there is nothing to draw."""
+    """One panel per planned pool, service against head count over the runs of the search: the
+    on-time share of the pool's lowest group (lower bound, left axis; caseworker pools) and the
+    desk wait (upper bound, right axis), each with its target dashed and the plan dotted;
+    False when there is nothing to draw."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    pools = [p for p in outcomes[0].planned]
+    pools = list(outcomes[0].planned)
     if not pools:
         return False
     cols = min(3, len(pools))
     nrows = (len(pools) + cols - 1) // cols
-    fig, axes = plt.subplots(nrows, cols, figsize=(4.2 * cols, 3.2 * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, cols, figsize=(4.6 * cols, 3.3 * nrows), squeeze=False)
+    markers = ("o", "s")
     for ax, pool in zip(axes.flat, pools):
-        talks = staff_type(pool) == "caseworker"
-        for o, marker in zip(outcomes, ("o", "s")):
-            pts = []
-            for run in o.runs:
-                f = run.pools.get(pool)
-                if f is None:
-                    continue
-                if talks and f.on_time:
-                    bound = min((x.bound for x in f.on_time.values() if x.bound is not None),
-                                default=None)
-                    pts.append((f.heads, bound))
-                elif not talks and f.desk_wait is not None and f.desk_wait.bound is not None:
-                    pts.append((f.heads, f.desk_wait.bound))
-            pts = sorted(set(p for p in pts if p[1] is not None))
-            if pts:
-                xs, ys = zip(*pts)
-                if talks:
-                    ys = [100 * y for y in ys]
-                ax.plot(xs, ys, marker=marker, linewidth=1, label=o.scenario)
+        right = max(max(o.today.get(pool, 0), (o.plan or {}).get(pool, 0)) for o in outcomes)
+        limit = ZOOM * right
+        talks = any(_points(o.runs, pool, "on_time") for o in outcomes)
+        wait_ax = ax.twinx() if talks else ax
+        for k, o in enumerate(outcomes):
+            runs = [r for r in o.runs if r.staffing.get(pool, 0) <= limit]
+            tag = "" if len(outcomes) == 1 else f" ({o.scenario})"
+            if talks:
+                _curve(ax, _points(runs, pool, "on_time"), "tab:blue", "on time" + tag,
+                       markers[k])
+            _curve(wait_ax, _points(runs, pool, "desk_wait"), "tab:orange", "desk wait" + tag,
+                   markers[k])
             if o.plan and pool in o.plan:
-                ax.axvline(o.plan[pool], color="grey", linewidth=0.8, linestyle=":")
+                ax.axvline(o.plan[pool], color="grey", linewidth=0.9, linestyle=":")
         if talks:
-            target = min((settings.on_time_target(g) for g in
-                          outcomes[0].runs[0].pools[pool].on_time), default=settings.on_time)
-            ax.axhline(100 * max(target, settings.on_time), color="red", linestyle="--",
-                       linewidth=1)
-            ax.set_ylabel("lowest group on time, lower bound (%)", fontsize=8)
-        else:
-            ax.axhline(settings.desk_wait_target(pool), color="red", linestyle="--",
-                       linewidth=1)
-            ax.set_ylabel("desk wait, upper bound (days)", fontsize=8)
+            groups = outcomes[0].runs[0].pools[pool].on_time if outcomes[0].runs else {}
+            target = max((settings.on_time_target(g) for g in groups), default=settings.on_time)
+            ax.axhline(100 * target, color="tab:blue", linestyle="--", linewidth=0.9)
+            ax.set_ylabel("lowest group on time, lower bound (%)", fontsize=8, color="tab:blue")
+        wait_ax.axhline(settings.desk_wait_target(pool), color="tab:orange", linestyle="--",
+                        linewidth=0.9)
+        wait_ax.set_ylabel("desk wait, upper bound (days)", fontsize=8, color="tab:orange")
         ax.set_xlabel("head count", fontsize=8)
         ax.set_title(pool, fontsize=10)
-        ax.legend(fontsize=7)
+        handles = [h for a in {ax, wait_ax} for h in a.get_legend_handles_labels()[0]]
+        ax.legend(handles=handles, fontsize=7, loc="center right")
     for ax in list(axes.flat)[len(pools):]:
         ax.axis("off")
     fig.tight_layout()
