@@ -118,12 +118,20 @@ def _pools(members: Sequence[dict]) -> dict[str, dict]:
             q = out.setdefault(name, {"staff_type": p["staff_type"], "members": 0.0,
                                       "available_hours": 0.0, "bookable_hours": 0.0,
                                       "worked_hours": 0.0, "idle_hours": 0.0,
-                                      "elastic_hours": 0.0, "_direct": 0.0})
+                                      "elastic_hours": 0.0, "_direct": 0.0,
+                                      "_waits": {"desk_wait_days": [0.0, 0.0],
+                                                 "work_waiting_days": [0.0, 0.0]}})
             for key in ("members", "available_hours", "bookable_hours", "worked_hours",
                         "idle_hours", "elastic_hours"):
                 q[key] += w * (p.get(key) or 0.0)
             q["_direct"] += w * (p.get("direct_contact_share") or 0.0) * p["available_hours"]
+            for key, sums in q["_waits"].items():       # weighted by the pool's bookable time
+                if p.get(key) is not None:
+                    sums[0] += w * p["bookable_hours"] * p[key]
+                    sums[1] += w * p["bookable_hours"]
     for q in out.values():
+        for key, (total, weight) in q.pop("_waits").items():
+            q[key] = _ratio(total, weight)
         q["utilisation_of_bookable_time"] = _ratio(q["worked_hours"], q["bookable_hours"])
         q["required_utilisation"] = _ratio(q["worked_hours"] - q["elastic_hours"],
                                            q["bookable_hours"])
