@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from conftest import PROJECT_ROOT
+from test_report_html import browser  # noqa: F401  (the headless Chromium fixture)
 from sim.configure import compose
 from sim.plan import cli
 from sim.plan.evaluate import Evaluator, built_pools_of, measure, today
@@ -218,3 +219,23 @@ def test_ctrl_c_ends_a_plan_with_one_line_and_exit_130_keeping_the_finished_repl
     assert "Traceback" not in err
     assert not folder.exists()
     assert len(list((tmp_path / "cache").rglob("rep_*.json"))) >= 3    # run 1's replications
+
+
+def test_the_plan_page_is_self_contained_and_loads_in_chromium(small_plan, request):
+    import re
+
+    folder, _ = small_plan
+    page = folder / "plan.html"
+    text = page.read_text(encoding="utf-8")
+    assert "<script" not in text.lower()
+    images = re.findall(r"<img [^>]*src='([^']+)'", text)
+    assert len(images) == 1 and images[0].startswith("data:image/png;base64,")
+    from test_report_html import load_page
+
+    browser = request.getfixturevalue("browser")     # skipped without Chromium
+    shown, errors, title = load_page(browser, page)
+    assert errors == [], errors
+    assert title == "Staffing plan: small"
+    assert len(shown) == 1 and shown[0]["complete"] and shown[0]["width"] > 0
+    rows = browser.script("return document.querySelectorAll('table tbody tr').length;")
+    assert rows == 7                                   # six pools and the total
