@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..engine.metrics import IN_PERSON, NOT_APPLICABLE, PHONE
 from ..engine.simpy_shortcuts import event_at
 from .staff import TALKS_BEGIN
 from .talks import ROUND_PRIORITY, Booking
@@ -244,7 +245,8 @@ class ExtraTalks:
             effect(c, day, b.phone)
         if self.log.enabled:
             self.log.add(c.id, c.group, "extra_talk", at, at + b.minutes / 1440.0,
-                         pool.labels[m], b.minutes)
+                         pool.labels[m], b.minutes, NOT_APPLICABLE, None,
+                         PHONE if b.phone else IN_PERSON)
 
 
 def push_out(pool: "StaffPool", day: int, member: int, need: float,
