@@ -525,7 +525,8 @@ def _compose_error(exc: Exception, overrides: list[str]) -> ConfigError:
     first = text.splitlines()[0] if text else type(exc).__name__
     if "Could not override" in first or "not in struct" in text:
         key = first.split("'")[1] if "'" in first else first
-        top = ["scenario", "seed", "horizon_days", "warmup_days", "event_log", "progress",
+        top = ["scenario", "seed", "horizon_days", "warmup_days", "event_log", "export",
+               "start_date", "progress",
                "replications", "precision", "min_replications", "max_replications", "workers",
                MECHANISMS, *CONFIG_GROUPS]
         leaf = key.split(".")[-1]
