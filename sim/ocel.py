@@ -16,6 +16,10 @@ object type               id                              from
 ``caseworker``            ``staff:<pool>:<member>``       every member of staff named in a row
                                                           (caseworkers, company consultants,
                                                           administrative staff; attribute ``pool``)
+``team``                  ``team:<pool>``                 every staff pool with a member named in
+                                                          a row; related to its members' events
+                                                          and the pool's own (its unplanned
+                                                          contacts of a day)
 ``talk``                  ``talk:<row>``                  every talk and extra talk held
 ``offer``                 ``offer:<row>``                 every offer (activation) taken up
 ``rehab_meeting``         ``rehab_meeting:<row>``         every rehabilitation-team meeting
@@ -23,9 +27,10 @@ object type               id                              from
 
 Object-to-object relations: a talk is ``attended by`` its citizen, ``held by`` its caseworker
 and ``in`` its spell; an offer is ``taken by`` and a rehabilitation meeting ``about`` the
-citizen, both ``in`` the spell; a spell is ``of`` its citizen. Event-to-object qualifiers name
-the object's role: ``citizen``, ``caseworker``, ``benefit spell``, ``talk``, ``offer``,
-``meeting``. docs/exports.md lists the attributes.
+citizen, both ``in`` the spell; a spell is ``of`` its citizen; a caseworker is a ``member of``
+a team. Event-to-object qualifiers name the object's role: ``citizen``, ``caseworker``,
+``team``, ``benefit spell``, ``talk``, ``offer``, ``meeting``. Every event relates to at least
+one object (tools drop events that relate to none). docs/exports.md lists the attributes.
 """
 from __future__ import annotations
 
@@ -115,6 +120,8 @@ def ocel_document(frame: pd.DataFrame, start_date) -> dict:
                 ids.append(oid)
         return ids
 
+    pools = {m.group("pool") for r in set(res) for label in r.split("+")
+             if (m := STAFF_LABEL.match(label))}
     objects: dict[str, dict] = {}
     citizen_groups: dict[int, list] = {}        # citizen -> [(first time, group)]
     order = np.argsort(began, kind="stable")
@@ -157,6 +164,10 @@ def ocel_document(frame: pd.DataFrame, start_date) -> dict:
                     {"name": "destination", "time": STATIC, "value": res[i]}]
         holders = [] if a == SPELL else staff_of(i)
         rel += [{"objectId": s, "qualifier": "caseworker"} for s in holders]
+        teams = dict.fromkeys(staff[s] for s in holders)
+        if c == NO_CITIZEN and res[i] in pools:
+            teams[res[i]] = None
+        rel += [{"objectId": f"team:{t}", "qualifier": "team"} for t in teams]
         for otype, acts in OBJECT_ROWS.items():
             if a in acts and c != NO_CITIZEN:
                 oid = f"{otype}:{i}"
@@ -173,9 +184,12 @@ def ocel_document(frame: pd.DataFrame, start_date) -> dict:
                    for c in sorted(citizen_groups)]
     staff_objects = [{"id": oid, "type": "caseworker",
                       "attributes": [{"name": "pool", "time": STATIC, "value": pool}],
-                      "relationships": []} for oid, pool in sorted(staff.items())]
+                      "relationships": [{"objectId": f"team:{pool}", "qualifier": "member of"}]}
+                     for oid, pool in sorted(staff.items())]
+    team_objects = [{"id": f"team:{pool}", "type": "team", "attributes": [],
+                     "relationships": []} for pool in sorted(pools)]
     all_objects = cit_objects + [spells[s] for s in sorted(spells)] + staff_objects \
-        + [objects[o] for o in sorted(objects)]
+        + team_objects + [objects[o] for o in sorted(objects)]
     return {
         "objectTypes": [
             {"name": "citizen", "attributes": [{"name": "group", "type": "string"}]},
@@ -183,6 +197,7 @@ def ocel_document(frame: pd.DataFrame, start_date) -> dict:
                 {"name": "group", "type": "string"}, {"name": "began", "type": "time"},
                 {"name": "ended", "type": "time"}, {"name": "destination", "type": "string"}]},
             {"name": "caseworker", "attributes": [{"name": "pool", "type": "string"}]},
+            {"name": "team", "attributes": []},
             {"name": "talk", "attributes": [
                 {"name": "kind", "type": "string"}, {"name": "channel", "type": "string"},
                 {"name": "minutes", "type": "float"}, {"name": "on_time", "type": "boolean"}]},
