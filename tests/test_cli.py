@@ -53,6 +53,8 @@ INVALID = {
         ["export=[pm4py,csv]"], ["'csv'", "pm4py, xes, ocel"]),
     "start_date_not_a_monday": (
         ["export=[xes]", "start_date=2024-01-03"], ["2024-01-03", "Wednesday", "2024-01-01"]),
+    "comma_list_without_brackets_outside_a_sweep": (
+        ["export=pm4py,xes"], ["export=pm4py,xes", "sweep", "-m", "export=[pm4py,xes]"]),
     "export_without_the_event_log": (
         ["export=[ocel]", "event_log=false"], ["export", "event_log=false"]),
 }
