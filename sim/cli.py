@@ -145,6 +145,8 @@ def usage() -> str:
             ("overlap=false", "a composite scenario (qb14_all): skip running each "
                               "component alone"),
             ("event_log=false", "leave out events.parquet"),
+            ("export=[pm4py,xes,ocel]", "also the event log for process mining (any of them; "
+                                        "docs/exports.md)"),
             ("progress=false", "no progress lines on stderr"),
             ("hydra.run.dir=DIR", "write the run folder to DIR"),
             ("KEY.KEY=VALUE", "any value in conf/, e.g. "

@@ -847,6 +847,10 @@ class RaySettings:
     runtime_env: dict[str, Any] = field(default_factory=dict)
 
 
+DEFAULT_START_DATE = "2024-01-01"
+"""``start_date`` when none is given: a Monday, as day 0 of the model is."""
+
+
 @dataclass
 class SimConfig:
     """Everything one run needs; built from the resolved Hydra config by :func:`load`."""
@@ -859,6 +863,8 @@ class SimConfig:
     horizon_days: int = positive(365)
     warmup_days: Any = 0                  # whole days >= 0, or "auto" (sim.warmup, MSER-5)
     event_log: bool = True
+    export: Any = field(default_factory=list)   # process-mining formats written (sim.export)
+    start_date: str = DEFAULT_START_DATE  # calendar date of day 0 in exported logs (a Monday)
     progress: bool = True
     replications: Any = "auto"            # whole number >= 1, or "auto" (sim.experiment)
     precision: float = positive(0.05)     # relative CI half-width target of replications=auto
@@ -933,6 +939,34 @@ def _switch(value: Any, auto: bool) -> bool:
     return auto if value == "auto" else bool(value)
 
 
+def _check_export(cfg: SimConfig) -> None:
+    """``export`` (a list of formats, or one) and ``start_date``; normalises ``export`` to a
+    list."""
+    from .export import FORMATS, check_formats
+    from .process_log import day_zero
+
+    value = cfg.export
+    if value is None:
+        value = []
+    elif isinstance(value, str):
+        value = [value] if value else []
+    if not isinstance(value, (list, tuple)) or not all(isinstance(f, str) for f in value):
+        raise ConfigError(f"'export' = {cfg.export!r}; give a list of formats, e.g. "
+                          f"export=[{','.join(FORMATS)}]; valid: {', '.join(FORMATS)}")
+    try:
+        cfg.export = check_formats(value)
+        day_zero(cfg.start_date)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    cfg.start_date = str(cfg.start_date)
+    if cfg.export and not cfg.event_log:
+        raise ConfigError(f"export={cfg.export} needs the event log: leave out event_log=false")
+    if cfg.export and cfg.jobcenter.is_composite:
+        raise ConfigError("export works on one jobcenter's event log; a country "
+                          f"(jobcenter={cfg.jobcenter.name}) has none: choose a jobcenter "
+                          "profile, or leave out export")
+
+
 def _check_run_control(cfg: SimConfig) -> None:
     """The experiment keys: warm-up, number of replications and their precision target, and the
     switches of the extra comparisons."""
@@ -940,6 +974,7 @@ def _check_run_control(cfg: SimConfig) -> None:
         value = getattr(cfg, key)
         if not (isinstance(value, bool) or value == "auto"):
             raise ConfigError(f"'{key}' = {value!r}; valid: true, false, auto")
+    _check_export(cfg)
     if not _whole_or_auto(cfg.warmup_days, 0):
         raise ConfigError(f"'warmup_days' = {cfg.warmup_days!r} must be a whole number of days "
                           "(0 or more) or auto")

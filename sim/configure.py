@@ -523,9 +523,15 @@ def check_keys_only(args: list[str]) -> None:
 def _compose_error(exc: Exception, overrides: list[str]) -> ConfigError:
     text = str(exc).strip()
     first = text.splitlines()[0] if text else type(exc).__name__
+    if first.startswith("Ambiguous value for argument '") and "=" in first:
+        override = first.split("'")[1]
+        key, value = override.split("=", 1)
+        return ConfigError(f"{override} is a comma list, which Hydra runs as a sweep (python -m "
+                           f"sim -m {override}); for a list give {key}=[{value}]")
     if "Could not override" in first or "not in struct" in text:
         key = first.split("'")[1] if "'" in first else first
-        top = ["scenario", "seed", "horizon_days", "warmup_days", "event_log", "progress",
+        top = ["scenario", "seed", "horizon_days", "warmup_days", "event_log", "export",
+               "start_date", "progress",
                "replications", "precision", "min_replications", "max_replications", "workers",
                MECHANISMS, *CONFIG_GROUPS]
         leaf = key.split(".")[-1]

@@ -53,7 +53,8 @@ CACHE_ENV = "SIM_BASELINE_CACHE"
 """Environment variable naming another baseline-cache folder (e.g. in tests)."""
 
 RUN_CONTROL = ("progress", "event_log", "replications", "precision", "min_replications",
-               "max_replications", "workers", "executor", "ray", "sensitivity", "overlap")
+               "max_replications", "workers", "executor", "ray", "sensitivity", "overlap",
+               "export", "start_date")
 """Configuration keys that do not change what one replication computes (left out of the key)."""
 
 AUTO_WARMUP_PILOTS = 3

@@ -133,7 +133,7 @@ def git_revision() -> str:
 def event_log_frame(result: RunResult) -> pd.DataFrame:
     """The event log as a table with categorical text columns."""
     df = pd.DataFrame(result.log.columns())
-    for col in ("group", "activity", "resource"):
+    for col in ("group", "activity", "resource", "channel"):
         df[col] = df[col].astype("category")
     df["on_time"] = df["on_time"].astype("int8")
     return df
@@ -173,6 +173,11 @@ def write_run(run_dir: Path, result: RunResult, description: dict, extra_info: d
     if cfg.event_log:
         frame = event_log_frame(result)
         atomic_write(run_dir / "events.parquet", lambda p: frame.to_parquet(p, index=False))
+        if cfg.export:                  # process-mining formats (sim.export, docs/exports.md)
+            from .export import write_exports
+
+            write_exports(run_dir, frame, cfg.export, cfg.start_date,
+                          f"{cfg.scenario} / {cfg.jobcenter.name}")
     if report:
         from .report import write_report
 

@@ -49,6 +49,14 @@ INVALID = {
         ["model.talks.booking_rule", "randomly", "latest_timely", "earliest_free"]),
     "exit_shares_not_summing_to_one": (
         ["model.groups.adp.exits.job.share=0.5"], ["model.groups.adp.exits", "sum to 1"]),
+    "unknown_export_format": (
+        ["export=[pm4py,csv]"], ["'csv'", "pm4py, xes, ocel"]),
+    "start_date_not_a_monday": (
+        ["export=[xes]", "start_date=2024-01-03"], ["2024-01-03", "Wednesday", "2024-01-01"]),
+    "comma_list_without_brackets_outside_a_sweep": (
+        ["export=pm4py,xes"], ["export=pm4py,xes", "sweep", "-m", "export=[pm4py,xes]"]),
+    "export_without_the_event_log": (
+        ["export=[ocel]", "event_log=false"], ["export", "event_log=false"]),
 }
 
 RUN_FILES = ("resolved_config.yaml", "run_info.json", "metrics.json", "summary.csv",

@@ -352,7 +352,7 @@ def _job_spells_and_talks(r):
         if act == "spell" and res == "job" and start > 0:
             spells[cid] = (start, end)
         elif act in ("talk", "extra_talk"):
-            talks.setdefault(cid, []).append(start)
+            talks.setdefault(cid, []).append(start // 1)    # the day held (the row: its time)
     return spells, talks
 
 

@@ -39,11 +39,22 @@ class Run:
         self.sessions: dict[str, GroupSessions] = {
             g: sv.booking_policy for g, sv in model.services.items()
             if isinstance(sv.booking_policy, GroupSessions)}
+        # (citizen, day) of every seat's talk held: the log's talk rows of seats (individual
+        # talks have a time of day too, so the time does not tell them apart)
+        self.seat_talks: set[tuple[int, int]] = set()
+        for sessions in self.sessions.values():
+            sessions._record_talks = self._noting_seats(sessions._record_talks)
         model.run()
         self.model = model
         self.result = RunResult(cfg, 0, model.counters, model.log, model.pools, 0.0,
                                 len(model.alive))
         self.counters = model.counters.mechanisms.get("group_booking", {})
+
+    def _noting_seats(self, record_talks):
+        def record(day, team, clock, shown, used):
+            self.seat_talks.update((b.citizen.id, day) for b, _ in shown)
+            return record_talks(day, team, clock, shown, used)
+        return record
 
     def records(self, group=None):
         return [r for g, s in self.sessions.items() if group in (None, g) for r in s.records]
@@ -60,10 +71,11 @@ def _run(*overrides) -> Run:
 
 def _seat_talk_rows(r: Run) -> pd.DataFrame:
     """The event log's talk rows of seats (they start inside the window, at 9.00 + the
-    member's queue; individual talks at 0.00) of the group-booked groups."""
+    member's queue) of the group-booked groups."""
     df = pd.DataFrame(r.result.log.columns())
-    df = df[df.group.isin(GROUPS)]
-    return df[(df.activity == "talk") & (df.start % 1 > 0)]
+    df = df[df.group.isin(GROUPS) & (df.activity == "talk")]
+    seat = [(c, int(t)) in r.seat_talks for c, t in zip(df.citizen, df.start)]
+    return df[seat]
 
 
 @pytest.fixture(scope="module")
@@ -245,7 +257,8 @@ def test_spells_starting_in_the_run_have_individual_talks_only_after_the_first_p
     for row in talks.itertuples():
         s0 = start.get((row.citizen, row.group))
         if s0 is not None:
-            (seat_ages if row.start % 1 > 0 else individual_ages).append(row.start - s0)
+            seat = (row.citizen, int(row.start)) in scenario.seat_talks
+            (seat_ages if seat else individual_ages).append(row.start - s0)
     # (individual talks come past the first part, at the latest timely date less the margin:
     # few within the run)
     assert len(seat_ages) > 500 and len(individual_ages) > 10

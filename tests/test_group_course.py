@@ -263,7 +263,7 @@ def test_one_to_one_talks_resume_after_the_course(course_run):
     talks: dict[int, list[float]] = {}
     for r in course_run.rows:
         if r[2] == "talk":
-            talks.setdefault(r[0], []).append(r[3])
+            talks.setdefault(r[0], []).append(r[3] // 1)      # the day held, not its time
     resumed = 0
     for course in course_run.courses.courses:
         for p in course.completers or ():

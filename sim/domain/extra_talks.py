@@ -24,7 +24,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..engine.metrics import IN_PERSON, NOT_APPLICABLE, PHONE
 from ..engine.simpy_shortcuts import event_at
+from .staff import TALKS_BEGIN
 from .talks import ROUND_PRIORITY, Booking
 
 if TYPE_CHECKING:
@@ -233,6 +235,7 @@ class ExtraTalks:
             self.counters.work(st, "extra_talk_casework", used)
             gc.extra_talks_dropped += 1
             return
+        at = day + TALKS_BEGIN + pool.talk_used[m] / 1440.0
         pool.talk_used[m] += b.minutes
         pool.day_elastic[day] += b.minutes
         self.counters.work(st, "extra_talk", b.talk, pool.name)
@@ -241,8 +244,9 @@ class ExtraTalks:
         for effect in c.services.effects.extra_talk_held:
             effect(c, day, b.phone)
         if self.log.enabled:
-            self.log.add(c.id, c.group, "extra_talk", day, day + b.minutes / 1440.0,
-                         pool.labels[m], b.minutes)
+            self.log.add(c.id, c.group, "extra_talk", at, at + b.minutes / 1440.0,
+                         pool.labels[m], b.minutes, NOT_APPLICABLE, None,
+                         PHONE if b.phone else IN_PERSON)
 
 
 def push_out(pool: "StaffPool", day: int, member: int, need: float,

@@ -24,7 +24,7 @@ from typing import Callable
 import numpy as np
 
 from ..config import WorkingTime
-from ..engine.metrics import Counters, EventLog
+from ..engine.metrics import NOT_APPLICABLE, Counters, EventLog
 from ..engine.queues import Job, ServerPool
 from ..engine.streams import Stream
 from .appointment_book import _BLOCK_SHIFT, _EPS, AppointmentBook
@@ -37,6 +37,11 @@ DESK_CLOSES = 16.0 / 24.0
 """Desk work is done between these times of day (fractions of a day): a task queued later in
 the day waits for the next working day. Only the order of events depends on them; the minutes
 of work a day holds come from the working-time budget."""
+
+TALKS_BEGIN = DESK_OPENS
+"""A caseworker's talks of a day (and no-shows, extra talks) follow one another from this time
+of day (fraction of a day), in the order the daily round holds them. Only the event log's clock
+uses it: which talks a day holds comes from the appointment book."""
 
 
 def is_workday(day: int) -> bool:
@@ -293,7 +298,7 @@ class StaffPool(AppointmentBook):
 
     def _desk_done(self, task: DeskTask, t: float) -> None:
         self.log.add(task.citizen, task.group, task.activity, task.requested, t,
-                     self.labels[self._serving], task.minutes)
+                     self.labels[self._serving], task.minutes, NOT_APPLICABLE, task.started)
         if task.on_done is not None:
             task.on_done(t)
 

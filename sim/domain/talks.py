@@ -17,8 +17,9 @@ import math
 from itertools import chain, repeat
 from typing import TYPE_CHECKING, Callable
 
-from ..engine.metrics import NOT_APPLICABLE
+from ..engine.metrics import IN_PERSON, NOT_APPLICABLE, PHONE
 from ..engine.simpy_shortcuts import event_at
+from .staff import TALKS_BEGIN
 
 if TYPE_CHECKING:
     from ..config import GroupBehaviour, TalkPractice
@@ -240,16 +241,18 @@ class TalkService:
             used = b.preparation + self.no_show_wait
             if used > b.minutes:
                 used = b.minutes
+            at = day + TALKS_BEGIN + pool.talk_used[b.member] / 1440.0
             pool.talk_used[b.member] += used
             pool.desk[day][b.member] += b.minutes - used    # the rest of the slot: desk work
             self.work_no_show += used
             gc.no_shows += 1
-            log.add(c.id, c.group, "no_show", day, day + used / 1440.0, pool.labels[b.member],
-                    used, NOT_APPLICABLE)
+            log.add(c.id, c.group, "no_show", at, at + used / 1440.0, pool.labels[b.member],
+                    used, NOT_APPLICABLE, None, PHONE if b.phone else IN_PERSON)
             self.reserve(c, b, self.rebooking_lead, day)
             return
+        at = day + TALKS_BEGIN + pool.talk_used[b.member] / 1440.0
         pool.talk_used[b.member] += b.minutes
-        self.record_held(c, b, day, day)
+        self.record_held(c, b, day, at)
 
     def record_held(self, c: "Citizen", b: "Booking", day: int, start: float) -> None:
         """Talk ``b`` of citizen ``c`` was held on ``day`` by ``b.member``, from ``start``
@@ -278,7 +281,8 @@ class TalkService:
         log = self.log
         if log.enabled:
             log.add(c.id, c.group, "talk", start, start + minutes / 1440.0,
-                    self.pool.labels[b.member], minutes, int(on_time))
+                    self.pool.labels[b.member], minutes, int(on_time), None,
+                    PHONE if b.phone else IN_PERSON)
         c.last_talk_day = day
         c.talk = None
         for after in self.held:

@@ -47,21 +47,38 @@ when the model is built). All other activities are required work."""
 NOT_APPLICABLE = -1
 """``on_time`` value of log rows that have no deadline."""
 
+PHONE, IN_PERSON = "phone", "in_person"
+"""``channel`` of a talk's log row."""
+
 
 class EventLog:
     """One row per activity instance: kept as a plain list of tuples while the run appends
-    (one append per row), turned into columns once when asked for."""
+    (one append per row), turned into columns once when asked for.
 
-    COLUMNS = ("citizen", "group", "activity", "start", "end", "resource", "minutes", "on_time")
+    Times are days of the simulation clock, with the time of day as the fraction. ``start`` is
+    when the instance began its course (desk work: when it was requested, i.e. queued), ``end``
+    when it ended, ``began`` when the work itself began (desk work: when its server took it up;
+    for every other row the same as ``start``). A talk's ``start`` is the time of day it is held:
+    a caseworker's talks of a day follow one another from ``TALKS_BEGIN`` in the order the daily
+    round holds them. ``channel`` is how a talk is held (``phone`` or ``in_person``; empty for
+    rows that are not talks).
+    """
+
+    COLUMNS = ("citizen", "group", "activity", "start", "end", "resource", "minutes", "on_time",
+               "began", "channel")
 
     def __init__(self, enabled: bool = True):
         self.enabled = enabled
         self._rows: list[tuple] = []
 
-    def add(self, citizen, group, activity, start, end, resource, minutes, on_time=NOT_APPLICABLE):
-        """Append one row (days for start and end, minutes of work, on_time 1/0/-1)."""
+    def add(self, citizen, group, activity, start, end, resource, minutes, on_time=NOT_APPLICABLE,
+            began=None, channel=None):
+        """Append one row (days for start, end and began, minutes of work, on_time 1/0/-1;
+        ``began`` None: the same as ``start``, and ``channel`` None: empty, both filled in by
+        :meth:`columns`)."""
         if self.enabled:
-            self._rows.append((citizen, group, activity, start, end, resource, minutes, on_time))
+            self._rows.append((citizen, group, activity, start, end, resource, minutes, on_time,
+                               began, channel))
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -70,7 +87,10 @@ class EventLog:
         """The log column by column (a new dict of new lists on every call)."""
         if not self._rows:
             return {c: [] for c in self.COLUMNS}
-        return dict(zip(self.COLUMNS, map(list, zip(*self._rows))))
+        cols = dict(zip(self.COLUMNS, map(list, zip(*self._rows))))
+        cols["began"] = [s if b is None else b for s, b in zip(cols["start"], cols["began"])]
+        cols["channel"] = [c or "" for c in cols["channel"]]
+        return cols
 
 
 @dataclass
