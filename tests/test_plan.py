@@ -43,7 +43,6 @@ def error_line(err: str) -> str:
     (["plan.pools=[adp,nobody]"], "unknown pool 'nobody'"),
     (["jobcenter=nowhere"], "unknown jobcenter profile 'nowhere'"),
     (["scenario=no_such_scenario"], "unknown scenario"),
-    (["jobcenter=national_sample"], "composite profile"),
     (["--fast"], "unknown option '--fast'"),
     (["plan.out=/proc/plan"], "cannot be written"),
 ])
