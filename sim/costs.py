@@ -87,13 +87,16 @@ benefit (full-time persons = benefit-months / 12)."""
 
 def offer_running_cost_dkk(cfg: SimConfig, counters: Counters) -> dict[str, float]:
     """Running cost of the offers of each group over the measured window (DKK): active
-    offer-days / (365/12) x the group's price per offer-month. Groups without a price are left
+    offer-days / (365/12) x the group's price per offer-month, plus the mentor meetings bought
+    (``mentor_cost_dkk``, :mod:`sim.mechanisms.mentor_support`). Groups without either are left
     out. Not part of :func:`cost_lines` (jobcenter operation)."""
     oc = cfg.model.offer_costs
     out = {}
     for g, gc in counters.groups.items():
         if g in oc.groups:
             out[g] = gc.offer_days_active / DAYS_PER_OFFER_MONTH * oc.price_per_offer_month_dkk(g)
+        if gc.mentor_cost_dkk:          # mentor support bought (mechanism mentor_support)
+            out[g] = out.get(g, 0.0) + gc.mentor_cost_dkk
     return out
 
 

@@ -100,6 +100,8 @@ def group_rows(result: RunResult) -> list[dict]:
             "mean_days_to_first_offer": _mean(gc.first_offer_days),
             "offer_days_active": gc.offer_days_active,
             "active_share": gc.offer_days_active / gc.stock_area if gc.stock_area else None,
+            "mentor_days": gc.mentor_days,
+            "mentor_cost_dkk": gc.mentor_cost_dkk,
             "rehab_cases": gc.rehab_cases,
             "rehab_decisions": len(gc.rehab_wait_days),
             "mean_rehab_wait_days": _mean(gc.rehab_wait_days),

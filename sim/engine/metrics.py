@@ -124,6 +124,8 @@ class GroupCounters:
     offer_wait_days: float = 0.0
     first_offer_days: list[float] = field(default_factory=list)
     offer_days_active: float = 0.0          # days offers ran inside the measured window
+    mentor_days: float = 0.0                # person-days with a mentor in the measured window
+    mentor_cost_dkk: float = 0.0            # mentor meetings bought (mechanism mentor_support)
     rehab_cases: int = 0
     rehab_wait_days: list[float] = field(default_factory=list)
     completed_spell_days: list[float] = field(default_factory=list)

@@ -8,6 +8,9 @@ holds
 * ``SEAM``: the seam it fills (one of :data:`sim.seams.SEAMS`), for the documentation;
 * ``Config``: a dataclass of its parameters, built with the strict schema (:mod:`sim.schema`),
   so that a misspelt key or a negative rate fails in one line before anything runs;
+* optionally ``check_together(config, others)``: raises a one-line ConfigError when the
+  mechanism contradicts another one switched on with it (``others``: name -> ``Config``),
+  checked when the configuration is validated, before anything runs;
 * optionally ``configure(config, cfg) -> SimConfig``: called before the model is built, for a
   mechanism that changes what the model is built from (a working-time line, a pool's split, a
   centre's practice); it returns a changed copy of ``cfg`` and must not change ``cfg`` itself;
@@ -47,6 +50,8 @@ REGISTRY: dict[str, str] = {
     "caseload_cap": "caseload_cap",
     "inhouse_offers": "inhouse_offers",
     "talk_cadence": "talk_cadence",
+    "coordinating_caseworker": "coordinating_caseworker",
+    "mentor_support": "mentor_support",
 }
 """Mechanism name -> its module in this package (imported when first used)."""
 
@@ -89,6 +94,10 @@ def build_configs(raw: Mapping[str, Any] | None, path: str = "mechanisms") -> di
         cls = config_class(str(name))
         out[str(name)] = params if isinstance(params, cls) else \
             build(cls, {} if params is None else params, f"{path}.{name}")  # built already
+    for name, settings in out.items():      # mechanisms that contradict one another
+        check = getattr(module(name), "check_together", None)
+        if check is not None:
+            check(settings, out)
     return out
 
 
