@@ -98,6 +98,8 @@ class JobcenterProfile:
                                           # the values of its lines (a mapping)
     practice_seed: int = nonneg(0)        # drawn: the seed of the centres' own fixed draws
     big_city: bool = False                # one of the four largest cities (QB14 B1 exempts them)
+    backtest: str = ""                    # a composite's back-test (conf/backtest/NAME.yaml):
+                                          # its baseline run writes backtest.md, not calibration.md
 
     @property
     def is_composite(self) -> bool:
@@ -108,6 +110,16 @@ class JobcenterProfile:
         from .practice import check_practice_setting
 
         check_practice_setting(self.practice, f"{path}.practice", composite=bool(self.members))
+        if self.backtest:
+            from .backtest import BACKTEST_DIR
+
+            valid = sorted(p.stem for p in BACKTEST_DIR.glob("*.yaml"))
+            if self.backtest not in valid:
+                raise ConfigError(f"'{path}.backtest' = {self.backtest!r}: no such back-test; "
+                                  f"valid: {', '.join(valid)}")
+            if not self.members:
+                raise ConfigError(f"'{path}.backtest' applies to a composite profile (a "
+                                  "country) only: its figures are national")
         if (self.sample_per_class or self.simulate_per_member) and not self.members:
             raise ConfigError(f"'{path}.sample_per_class' and '{path}.simulate_per_member' apply "
                               "to a composite profile (one that lists members) only")
@@ -214,6 +226,10 @@ class Rulebook:
     description: str
     groups: dict[str, GroupRules]
     revisitation_after_days_out: int = nonneg()
+    mechanisms: dict[str, Any] = field(default_factory=dict)
+    """Rules that are more than deadlines (a coordinating caseworker, mentor support): the
+    mechanisms (``sim/mechanisms/``) the era switches on, with their settings. A scenario's
+    ``mechanisms:`` are merged on top of them (:meth:`SimConfig.validate`)."""
 
 
 # --------------------------------------------------------------------------- behaviour
@@ -894,7 +910,7 @@ class SimConfig:
     def validate(self, path: str) -> None:
         from .mechanisms import build_configs
 
-        self.mechanisms = build_configs(self.mechanisms)
+        self.mechanisms = build_configs(_merged_settings(self.rules.mechanisms, self.mechanisms))
         _check_run_control(self)
         if self.effects not in EFFECT_SCALES:
             raise ConfigError(f"'effects' = {self.effects!r}; valid: {', '.join(EFFECT_SCALES)}")
@@ -926,6 +942,19 @@ class SimConfig:
         for g in self.model.reentry:
             if g not in GROUPS:
                 raise ConfigError(f"unknown group 'model.reentry.{g}'; valid: {', '.join(GROUPS)}")
+
+
+def _merged_settings(rules: dict, scenario: dict) -> dict:
+    """The mechanisms a run switches on: the rulebook's, with the scenario's (and the command
+    line's) settings merged on top, mechanism by mechanism. Already-built settings (a
+    mechanism's ``Config``, as when a configuration is validated again) are kept as they are."""
+    out = {name: dict(settings or {}) for name, settings in (rules or {}).items()}
+    for name, settings in (scenario or {}).items():
+        if isinstance(settings, dict) and isinstance(out.get(name), dict):
+            out[name] = {**out[name], **settings}
+        else:
+            out[name] = settings
+    return out
 
 
 def _whole_or_auto(value: Any, lowest: int) -> bool:

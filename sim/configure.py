@@ -29,7 +29,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONF_DIR = PROJECT_ROOT / "conf"
 SCENARIO_DIR = PROJECT_ROOT / "scenarios"
 CONFIG_GROUPS = ("jobcenter", "rules", "model")
-SCENARIO_KEYS = ("description", "mechanisms", "changes", "compose")
+SCENARIO_KEYS = ("description", "rules", "mechanisms", "changes", "compose")
+RULES = "rules"
+"""Key of a scenario that runs under another rulebook (``rules: lab2019``, an era as a
+scenario): the rulebook file replaces the one chosen in ``conf/`` before ``changes`` apply."""
 MECHANISMS = "mechanisms"
 COMPOSE = "compose"
 """Key of a composite scenario's list of component scenarios."""
@@ -155,8 +158,12 @@ def _read_scenario(name: str) -> dict[str, Any]:
         raise ConfigError(f"'{COMPOSE}' in scenario {name} must be a list of scenario names, got "
                           f"{components!r}")
     check_moved(_leaf_paths(changes), f"scenario {name}, changes: ")
-    return {"description": description, "mechanisms": mechanisms, "changes": changes,
-            COMPOSE: components}
+    rules = data.get(RULES)
+    if rules is not None and str(rules) not in options(RULES):
+        raise ConfigError(f"scenario {name}: " + str(_unknown("rulebook", str(rules),
+                                                              options(RULES))))
+    return {"description": description, RULES: None if rules is None else str(rules),
+            "mechanisms": mechanisms, "changes": changes, COMPOSE: components}
 
 
 def load_scenario(name: str) -> dict[str, Any]:
@@ -311,6 +318,9 @@ def compose_scenarios(name: str, data: dict[str, Any]) -> dict[str, Any]:
         if comp != name and part[COMPOSE]:
             raise ConfigError(where + f"component '{comp}' composes scenarios itself; list its "
                               f"components ({', '.join(part[COMPOSE])}) in {name} instead")
+        if comp != name and part[RULES] is not None:
+            raise ConfigError(where + f"component '{comp}' runs under rulebook {part[RULES]}; "
+                              f"an era is set by the composite itself ({RULES}: in {name})")
         for mech, settings in part["mechanisms"].items():
             if settings is not None and not isinstance(settings, dict):
                 raise ConfigError(f"'mechanisms.{mech}' in scenario {comp} must be a mapping of "
@@ -381,8 +391,8 @@ def compose_scenarios(name: str, data: dict[str, Any]) -> dict[str, Any]:
         code = _short_code(title, comp)
         assumptions += [f"{code}: {a}" for a in part["description"].get("assumptions") or []]
     description = {**own_description, "components": titles, "assumptions": assumptions}
-    return {"description": description, "mechanisms": mechanisms, "changes": changes,
-            COMPOSE: list(components)}
+    return {"description": description, RULES: data[RULES], "mechanisms": mechanisms,
+            "changes": changes, COMPOSE: list(components)}
 
 
 def parse_overrides(overrides: list[str]) -> list[tuple[str, Any]]:
@@ -430,6 +440,9 @@ def apply_scenario(composed: DictConfig | dict, task_overrides: list[str]) -> tu
     base.pop("hydra", None)
     OmegaConf.set_struct(base, False)
     scenario = load_scenario(str(base.get("scenario", "baseline")))
+    if scenario[RULES] is not None:
+        base[RULES] = OmegaConf.create(scenario_rulebook(str(base.get("scenario")),
+                                                         scenario[RULES], task_overrides))
     merged = OmegaConf.merge(base, OmegaConf.create(scenario["changes"]),
                              OmegaConf.create({"mechanisms": scenario["mechanisms"]}))
     for key, value in parse_overrides([o for o in task_overrides if not o.startswith("hydra")]):
@@ -438,6 +451,18 @@ def apply_scenario(composed: DictConfig | dict, task_overrides: list[str]) -> tu
         OmegaConf.update(merged, key, value, merge=True, force_add=True)
     raw = OmegaConf.to_container(merged, resolve=True)
     return load(raw), scenario["description"]
+
+
+def scenario_rulebook(scenario: str, rules: str, task_overrides: list[str]) -> dict:
+    """The rulebook ``conf/rules/RULES.yaml`` that scenario ``scenario`` runs under; a
+    different rulebook chosen on the command line is a one-line error (the scenario is the
+    choice of era: its comparison is against the baseline under the rulebook of ``conf/``)."""
+    for key, value in parse_overrides([o for o in task_overrides if not o.startswith("hydra")]):
+        if key == RULES:
+            raise ConfigError(f"scenario {scenario} runs under rulebook {rules} and is "
+                              f"compared with the baseline under conf/'s rulebook; leave out "
+                              f"rules={value}")
+    return read_yaml(CONF_DIR / RULES / f"{rules}.yaml", "rulebook")
 
 
 def compose(overrides: list[str]) -> tuple[SimConfig, dict]:
