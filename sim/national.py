@@ -318,6 +318,7 @@ def aggregate(outputs: list[dict], horizon_days: int, available_hours: float,
                                ("offer_days_active", row["offer_days_active"]),
                                ("stock_days", row["mean_stock"] * horizon_days),
                                ("job_spell_days", row.get("job_spell_days", 0.0)),
+                               ("mentor_days", row.get("mentor_days", 0.0)),
                                *((f"exposure_{k}", row.get(f"exposure_{k}", 0.0))
                                  for k in EXPOSURES)):
                 g[key] = g.get(key, 0.0) + w * (value or 0.0)

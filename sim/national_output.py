@@ -11,7 +11,9 @@ written as for a jobcenter; what differs is written here:
   (:func:`size_class_table`);
 * ``metrics.json`` and ``summary.csv``: the country's first replication (headline, per group);
 * for a run of the baseline: ``calibration.md``, ``calibration.csv`` and ``national.json``
-  (every calibration target against its source, :mod:`sim.calibration`).
+  (every calibration target against its source, :mod:`sim.calibration`), or, for a profile
+  that names a back-test (``national2019``), ``backtest.md`` and ``backtest.csv``
+  (:mod:`sim.backtest`).
 """
 from __future__ import annotations
 
@@ -171,6 +173,10 @@ def write_country(run_dir: Path, exp) -> dict:
     classes = size_class_table(exp.scenario_records,
                                exp.scenario_records if exp.is_baseline else exp.baseline_records)
     atomic_write(run_dir / "by_size_class.csv", lambda p: classes.to_csv(p, index=False))
-    if exp.is_baseline:
+    if exp.is_baseline and cfg.jobcenter.backtest:
+        from .backtest import write_backtest
+
+        write_backtest(run_dir, cfg, exp.scenario_records, exp.wall_seconds, exp.workers)
+    elif exp.is_baseline:
         write_calibration(run_dir, cfg, exp.scenario_records, exp.wall_seconds, exp.workers)
     return metrics

@@ -119,6 +119,14 @@ def country_lines(run_dir: Path | str, exp) -> list[str]:
     run_dir = Path(run_dir)
     out = []
     if exp.is_baseline:
+        path = run_dir / "backtest.csv"
+        if path.is_file():
+            rows = pd.read_csv(path)
+            tested = rows[~rows["tolerance_kind"].isin(["input", "comparison"])]
+            passed = int((tested["passed"] == True).sum())  # noqa: E712 (read as objects)
+            out.append(f"  back-test: {passed} of {len(tested)} predictions within tolerance "
+                       "(backtest.md)")
+            return out
         path = run_dir / "calibration.csv"
         if path.is_file():
             rows = pd.read_csv(path)
@@ -149,6 +157,11 @@ def country_files(runs: Sequence) -> list[str]:
              "size class, weight, citizens, talks, on-time share, operating cost, FTE)",
              "`by_size_class.csv`: the figures by size class with their confidence intervals"]
     if all(r.is_baseline for r in runs):
-        files.append("`calibration.md`, `calibration.csv`, `national.json`: every calibration "
-                     "target against its source (docs/calibration.md)")
+        if all((Path(r.run_dir) / "backtest.csv").is_file() for r in runs
+               if getattr(r, "run_dir", None)):
+            files.append("`backtest.md`, `backtest.csv`: every back-test figure against its "
+                         "source (docs/backtest.md)")
+        else:
+            files.append("`calibration.md`, `calibration.csv`, `national.json`: every "
+                         "calibration target against its source (docs/calibration.md)")
     return files
