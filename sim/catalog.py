@@ -93,6 +93,8 @@ NOT_IN_CATALOG = {
     "meetings_fortnightly": "a face-validity check of the spell effects against research "
                             "experiments, not a proposal",
     "talk_cadence": "the talk-cadence knob of the parameter sweeps, not a proposal",
+    "era_2019": "a comparison of legislation eras (the 2019 rules against those of 2014), not "
+                "a proposal",
 }
 """Scenarios that are not catalog entries, and why."""
 
