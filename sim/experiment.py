@@ -13,6 +13,9 @@ wherever the scenario does not change them (common random numbers), and the pair
 * Baseline replications are cached under ``outputs/.baseline_cache/<key>/rep_<i>.json``, where
   the key is a SHA-256 of the resolved baseline configuration and of the simulator's source code
   (:func:`cache_key`); a later run of another scenario with the same baseline reuses them.
+  Runs side by side (a sweep's points under the joblib or Ray launcher) compute each once: a
+  run computes a replication holding its lock (``rep_<i>.lock``, :mod:`sim.cache_lock`), and
+  another that needs it computes other replications meanwhile and then reads it.
 * ``replications=auto`` adds replications until the key differences are known precisely enough
   (:func:`precision_status`), in the style of Hoad, Robinson and Davies (2010): a minimum number,
   a look-ahead of :data:`LOOKAHEAD` replications once the target is met, and a budget.
@@ -36,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from .cache_lock import CacheLock
 from .config import GROUPS, SimConfig
 from .executors import make_pool, stop as stop_pool, worker_count
 from .figures import figures_for, key_figures, mean_ci, paired_ci, values
@@ -296,6 +300,12 @@ class BaselineCache:
                                                sort_keys=True, default=str))
         atomic_write_text(self.path(rec["replication"]), json.dumps(rec))
 
+    def lock(self, replication: int | str) -> CacheLock:
+        """The lock a process holds while it computes ``replication`` (or ``"warmup"``) for this
+        key, so that processes side by side compute it once (:mod:`sim.cache_lock`)."""
+        name = f"rep_{replication}" if isinstance(replication, int) else str(replication)
+        return CacheLock(self.dir / f"{name}.lock")
+
     def load_warmup(self) -> dict | None:
         try:
             return json.loads((self.dir / "warmup.json").read_text(encoding="utf-8"))
@@ -443,16 +453,23 @@ def resolve_warmup(cfg: SimConfig, base_cfg: SimConfig, cache_root: Path | None,
 
     cache = BaselineCache(cache_root, base_cfg) if cache_root is not None else None
     info = cache.load_warmup() if cache else None
-    if info is None:
-        log(f"warm-up: MSER-5 on {AUTO_WARMUP_PILOTS} pilot runs of the baseline "
-            f"({PILOT_DAYS} days each)")
-        choice = auto_warmup(base_cfg, replications=AUTO_WARMUP_PILOTS, days=PILOT_DAYS)
-        info = {"days": choice.days, "method": f"{choice.method} on the average of "
-                f"{AUTO_WARMUP_PILOTS} pilot runs of the baseline ({choice.pilot_days} days each)",
-                "setting": "auto", "deciding_series": choice.deciding_series,
-                "per_series": choice.per_series}
-        if cache:
-            cache.save_warmup(info)
+    lock = cache.lock("warmup") if cache and info is None else None
+    try:
+        if lock is not None and lock.acquire():     # another process may be choosing it
+            info = cache.load_warmup()
+        if info is None:
+            log(f"warm-up: MSER-5 on {AUTO_WARMUP_PILOTS} pilot runs of the baseline "
+                f"({PILOT_DAYS} days each)")
+            choice = auto_warmup(base_cfg, replications=AUTO_WARMUP_PILOTS, days=PILOT_DAYS)
+            info = {"days": choice.days, "method": f"{choice.method} on the average of "
+                    f"{AUTO_WARMUP_PILOTS} pilot runs of the baseline ({choice.pilot_days} days "
+                    "each)", "setting": "auto", "deciding_series": choice.deciding_series,
+                    "per_series": choice.per_series}
+            if cache:
+                cache.save_warmup(info)
+    finally:
+        if lock is not None:
+            lock.release()
     days = int(info["days"])
     log(f"warm-up: {days} days ({info['method']})")
     return (dataclasses.replace(cfg, warmup_days=days),
@@ -563,6 +580,9 @@ def run_experiment(cfg: SimConfig, description: dict, base_cfg: SimConfig | None
     scen: list[dict] = []
     base: list[dict] = []
     from_cache: set[int] = set()
+    made_here: set[int] = set()     # baseline replications this process cached ahead while it
+                                    # waited for another's: found in the cache, but not reused
+    held: dict[int, CacheLock] = {}     # baseline replications this process is computing
     first_result = None
     state = Stopping(cfg.replications)
     pool = None                     # made on first need (sim.executors.make_pool)
@@ -575,6 +595,72 @@ def run_experiment(cfg: SimConfig, description: dict, base_cfg: SimConfig | None
             return None
         return cache.load(i)
 
+    def simulate_baseline(i: int) -> dict:
+        nonlocal pool
+        if country:
+            pool = pool or make_pool(cfg, n_workers)
+            return _country_replication(i, base_quiet, base_quiet, True, {}, pool, label,
+                                        None)["s"]
+        return simulate_record(base_quiet, i)
+
+    def claim(reps: list[int], hits: dict[int, dict]) -> set[int]:
+        """Lock the baseline replications of ``reps`` this process is to compute for the cache
+        (into ``held``; those found cached meanwhile go into ``hits``); returns those another
+        process side by side is computing, to be read from the cache once it is done."""
+        elsewhere = set()
+        for i in reps:
+            if cache is None or i in hits:
+                continue
+            full = same and i == 0 and not country      # simulated here in any case
+            lock = cache.lock(i)
+            if not lock.acquire(blocking=False):
+                if not full:
+                    elsewhere.add(i)
+                continue
+            held[i] = lock
+            rec = None if full else cache.load(i)       # written by one that has just let go
+            if rec is not None:
+                hits[i] = rec
+                held.pop(i).release()
+        return elsewhere
+
+    def help_ahead(ahead: range) -> bool:
+        """Compute, for the cache, one baseline replication of ``ahead`` that is neither cached
+        nor being computed; False if there is none."""
+        for j in ahead:
+            if j in made_here or cache.path(j).exists():
+                continue
+            lock = cache.lock(j)
+            if not lock.acquire(blocking=False):
+                continue
+            try:
+                if cache.load(j) is None:
+                    cache.save(simulate_baseline(j))
+                    made_here.add(j)
+                    return True
+            finally:
+                lock.release()
+        return False
+
+    def wait_for(i: int, ahead: range) -> tuple[dict, bool]:
+        """Baseline replication ``i``, which another process was computing: ``(its cached
+        record, True)`` once that process lets go of it, or ``(this process's own, False)`` if
+        it left none (it was interrupted). Meanwhile this process computes replications
+        ``ahead`` for the cache. It waits holding no lock of its own."""
+        lock = cache.lock(i)
+        try:
+            while not lock.acquire(blocking=False):
+                if not help_ahead(ahead):
+                    lock.acquire()
+            rec = cache.load(i)
+            if rec is not None:
+                return rec, True
+            rec = simulate_baseline(i)
+            cache.save(rec)
+            return rec, False
+        finally:
+            lock.release()
+
     try:
         while len(scen) < budget:
             i0 = len(scen)
@@ -586,28 +672,38 @@ def run_experiment(cfg: SimConfig, description: dict, base_cfg: SimConfig | None
             reps = list(range(i0, min(budget, i0 + batch)))
             hits = {i: cached(i) for i in reps}
             hits = {i: r for i, r in hits.items() if r is not None}
+            elsewhere = claim(reps, hits)
+            skip = {**hits, **dict.fromkeys(elsewhere)}     # not computed here: filled in below
             if country:
                 pool = pool or make_pool(cfg, n_workers)
-                new = _country_replication(reps[0], quiet, base_quiet, same, hits, pool, label,
+                new = _country_replication(reps[0], quiet, base_quiet, same, skip, pool, label,
                                            progress_factory if cfg.progress else None)
-                new_scen = {reps[0]: new.get("s") or hits.get(reps[0])}
-                new_base = new_scen if same else {reps[0]: new.get("b") or hits.get(reps[0])}
+                new_scen = {reps[0]: new.get("s") or skip.get(reps[0])}
+                new_base = new_scen if same else {reps[0]: new.get("b") or skip.get(reps[0])}
             else:
                 pool, new_scen, new_base, result0 = _jobcenter_batch(
-                    reps, cfg, quiet, base_quiet, same, hits, pool, n_workers, label,
+                    reps, cfg, quiet, base_quiet, same, skip, pool, n_workers, label,
                     progress_factory)
                 if result0 is not None:
                     first_result = result0
-            for i in reps:
-                scen.append(new_scen[i])
-                base.append(new_scen[i] if same else new_base[i])
-                if i in hits:
-                    from_cache.add(i)
-                elif cache is not None:
+            for i in reps:      # this process's records for the cache, saved before it waits
+                if i not in skip and cache is not None:
                     rec = new_scen[i] if same else new_base[i]
                     if same and i == 0 and not country:      # as the quiet runs record it
                         rec = dict(rec, headline={**rec["headline"], "event_log_rows": 0})
                     cache.save(rec)
+                if i in held:
+                    held.pop(i).release()
+            for i in sorted(elsewhere):     # holding no lock now: no two processes wait in a ring
+                rec, theirs = wait_for(i, range(reps[-1] + 1, budget))
+                (new_scen if same else new_base)[i] = rec
+                if theirs:
+                    hits[i] = rec
+            for i in reps:
+                scen.append(new_scen[i])
+                base.append(new_scen[i] if same else new_base[i])
+                if i in hits and i not in made_here:
+                    from_cache.add(i)
             state = stopping_decision(cfg, scen, None if same else base, state)
             shown = reps[:state.replications - i0] if state.reason else reps
             for i in shown:
@@ -622,6 +718,8 @@ def run_experiment(cfg: SimConfig, description: dict, base_cfg: SimConfig | None
             stop_pool(pool)
         raise
     finally:
+        for lock in held.values():
+            lock.release()
         if pool is not None:
             pool.shutdown()
     reused = len([i for i in from_cache if i < len(scen)])
