@@ -272,3 +272,32 @@ def test_the_backtest_runs_under_the_2019_rules_with_mentors_and_coordination(sm
     mentor = table.loc["mentor_share_activity_ready", "simulated"]
     assert 0.02 < mentor < 0.125      # 12% of spells, from week 8 on, while the spell lasts
     assert table.loc["talks_per_person_sickness", "simulated"] > 0
+
+
+@pytest.mark.calibration
+def test_the_full_backtest_of_94_jobcenters_writes_every_row_and_its_verdict(tmp_path):
+    """The back-test's own command (two replications instead of the stopping rule's five)."""
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    from sim.configure import PROJECT_ROOT
+
+    run_dir = tmp_path / "run"
+    proc = subprocess.run([sys.executable, "-m", "sim", "jobcenter=national2019", "rules=lab2019",
+                           "replications=2", "progress=false", f"hydra.run.dir={run_dir}"],
+                          cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=1800)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    table = pd.read_csv(run_dir / "backtest.csv").set_index("id")
+    _, targets = load_backtest("vive20_2019")
+    assert list(table.index) == [t.id for t in targets]
+    text = (run_dir / "backtest.md").read_text()
+    assert "94 jobcenters, 94 simulated one by one" in text
+    tested = table[~table["tolerance_kind"].isin(["input", "comparison"])]
+    for _, row in tested.iterrows():
+        assert bool(row["passed"]) == (row["accepted_low"] <= row["simulated"]
+                                       <= row["accepted_high"])
+    # the country is the 2019 one: its stocks stay near the inputs it was given
+    for key in ("stock_cash_benefit", "stock_sickness", "stock_ly"):
+        assert table.loc[key, "simulated"] == pytest.approx(table.loc[key, "target"], rel=0.1)
