@@ -29,7 +29,7 @@ from typing import Sequence
 import pandas as pd
 
 from .calibration import (DAYS_PER_MONTH, SICKNESS, Target, _fmt, _sum, _tolerance, evaluate,
-                          service_values)
+                          service_values, target_rows)
 from .configure import CONF_DIR, read_yaml
 from .schema import ConfigError, build
 
@@ -189,20 +189,7 @@ def report_markdown(spec: Backtest, rows: list[dict], meta: dict) -> str:
         "| Figure | Source | Source value | Simulated | 95% CI | Tolerance | Result |",
         "| --- | --- | ---: | ---: | --- | --- | --- |",
     ]
-    notes: list[str] = []
-    for r in rows:
-        unit = r["unit"]
-        ci = ("–" if r["ci_low"] is None else
-              f"{_fmt_row(r['ci_low'], unit)} – {_fmt_row(r['ci_high'], unit)}")
-        label = r["label"]
-        if r.get("note"):
-            if r["note"] not in notes:
-                notes.append(r["note"])
-            label += f" ({notes.index(r['note']) + 1})"
-        lines.append(f"| {label} | {r['source']} | {_fmt_row(r['target'], unit)} | "
-                     f"{_fmt_row(r['simulated'], unit)} | {ci} | {_tol(r)} | {_verdict(r)} |")
-    if notes:
-        lines += [""] + [f"({k}) {note}" for k, note in enumerate(notes, 1)]
+    lines += target_rows(rows, _fmt_row, _tol, _verdict)
     lines += ["", "What was carried over from 2013, what was assumed for the year, and what each "
               "miss teaches: docs/backtest.md.", ""]
     return "\n".join(lines)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Sequence
 
 import yaml
 from .configure import CONF_DIR
@@ -202,6 +203,36 @@ def _fmt(value: float | None, unit: str) -> str:
     return f"{value:.2f}"
 
 
+def _verdict(row: dict) -> str:
+    if row["tolerance_kind"] == "comparison":
+        return "comparison"
+    return "pass" if row["passed"] else "**fail**"
+
+
+def target_rows(rows: Sequence[dict], fmt: Callable[[float | None, str], str],
+                tolerance: Callable[[dict], str], verdict: Callable[[dict], str]) -> list[str]:
+    """The Markdown table rows of targets (label, source, source value, simulated mean, 95% CI,
+    tolerance, verdict), each note numbered once after the label, and the notes under the
+    table; ``fmt(value, unit)`` formats the figures (shared by the calibration and the
+    back-test, :mod:`sim.backtest`)."""
+    lines: list[str] = []
+    notes: list[str] = []
+    for r in rows:
+        unit = r["unit"]
+        ci = ("–" if r["ci_low"] is None else
+              f"{fmt(r['ci_low'], unit)} – {fmt(r['ci_high'], unit)}")
+        label = r["label"]
+        if r.get("note"):
+            if r["note"] not in notes:
+                notes.append(r["note"])
+            label += f" ({notes.index(r['note']) + 1})"
+        lines.append(f"| {label} | {r['source']} | {fmt(r['target'], unit)} | "
+                     f"{fmt(r['simulated'], unit)} | {ci} | {tolerance(r)} | {verdict(r)} |")
+    if notes:
+        lines += [""] + [f"({k}) {note}" for k, note in enumerate(notes, 1)]
+    return lines
+
+
 def _tolerance(row: dict) -> str:
     kind = row["tolerance_kind"]
     if kind == "points":
@@ -239,21 +270,7 @@ def report_markdown(rows: list[dict], meta: dict) -> str:
         "| Target | Source | Source value | Simulated | 95% CI | Tolerance | Result |",
         "| --- | --- | ---: | ---: | --- | --- | --- |",
     ]
-    notes: list[str] = []
-    for r in rows:
-        ci = ("–" if r["ci_low"] is None else
-              f"{_fmt(r['ci_low'], r['unit'])} – {_fmt(r['ci_high'], r['unit'])}")
-        result = ("comparison" if r["tolerance_kind"] == "comparison"
-                  else "pass" if r["passed"] else "**fail**")
-        label = r["label"]
-        if r.get("note"):
-            if r["note"] not in notes:
-                notes.append(r["note"])
-            label += f" ({notes.index(r['note']) + 1})"
-        lines.append(f"| {label} | {r['source']} | {_fmt(r['target'], r['unit'])} | "
-                     f"{_fmt(r['simulated'], r['unit'])} | {ci} | {_tolerance(r)} | {result} |")
-    if notes:
-        lines += [""] + [f"({k}) {note}" for k, note in enumerate(notes, 1)]
+    lines += target_rows(rows, _fmt, _tolerance, _verdict)
     lines += ["", "How the simulated values are computed and which parameters were fitted is "
               "explained in docs/calibration.md.", ""]
     return "\n".join(lines)
